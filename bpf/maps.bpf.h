@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Maps of the tlsfp datapath.  The loader resizes some before loading. */
+#ifndef TLSFP_MAPS_BPF_H
+#define TLSFP_MAPS_BPF_H
+
+#include "compat.h"
+#include "tlsfp.h"
+
+/* Per-CPU working memory: too large for the 512-byte BPF stack. */
+struct tlsfp_scratch {
+	__u8 buf[TLSFP_BUF_SIZE];
+	struct tlsfp_event ev;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tlsfp_scratch);
+} scratch SEC(".maps");
+
+/* First ClientHello of each flow; max_entries set by --max-flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct tlsfp_flow_key);
+	__type(value, struct tlsfp_event);
+} flows SEC(".maps");
+
+/* One tlsfp_event per ClientHello; size set by --ringbuf-size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TLSFP_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+#endif /* TLSFP_MAPS_BPF_H */

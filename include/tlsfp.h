@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * Structures shared by the BPF programs and the loader.  Every field has a
+ * fixed width and every struct is padded explicitly, so that both sides see
+ * the same layout whatever the compiler.
+ */
+#ifndef TLSFP_H
+#define TLSFP_H
+
+#ifdef __BPF__
+/* vmlinux.h already defines the __u8 ... __u64 types. */
+#else
+#include <linux/types.h>
+#endif
+
+/*
+ * Bounds of the lists kept from one ClientHello.  They are larger than any
+ * real client sends (browsers offer about 20 cipher suites and 20
+ * extensions); a longer list sets a TLSFP_HELLO_F_*_OVER flag instead of
+ * being cut silently.
+ */
+#define TLSFP_MAX_CIPHERS	256
+#define TLSFP_MAX_EXTS		64
+#define TLSFP_MAX_GROUPS	64
+#define TLSFP_MAX_POINT_FORMATS	16
+#define TLSFP_MAX_SIGALGS	64
+#define TLSFP_MAX_VERSIONS	16
+/* RFC 6066 limits a host_name to 2^16 - 1 bytes, DNS to 253. */
+#define TLSFP_MAX_SNI		255
+/* Raw ALPN protocol_name_list: length-prefixed names, as on the wire. */
+#define TLSFP_MAX_ALPN		128
+
+/*
+ * Bytes of TCP payload copied from one packet for parsing.  A power of two,
+ * because the parser masks every index with TLSFP_BUF_SIZE - 1 to give the
+ * verifier a constant bound.
+ */
+#define TLSFP_BUF_SIZE		4096
+
+/* Flags in tlsfp_hello.flags. */
+enum {
+	/* A list that JA3 uses was longer than its bound: no JA3. */
+	TLSFP_HELLO_F_CIPHERS_OVER	= 1 << 0,
+	TLSFP_HELLO_F_EXTS_OVER		= 1 << 1,
+	TLSFP_HELLO_F_GROUPS_OVER	= 1 << 2,
+	TLSFP_HELLO_F_POINT_FORMATS_OVER = 1 << 3,
+	/* A list that JA3 does not use was cut; JA3 is still exact. */
+	TLSFP_HELLO_F_SIGALGS_OVER	= 1 << 4,
+	TLSFP_HELLO_F_VERSIONS_OVER	= 1 << 5,
+	TLSFP_HELLO_F_SNI_OVER		= 1 << 6,
+	TLSFP_HELLO_F_ALPN_OVER		= 1 << 7,
+	/*
+	 * Extensions present, for lists that may legitimately be empty.  The
+	 * parser reads the first of repeated extensions (an invalid hello,
+	 * RFC 8446 4.2) and skips the others.
+	 */
+	TLSFP_HELLO_F_HAS_SNI		= 1 << 8,
+	TLSFP_HELLO_F_HAS_ALPN		= 1 << 9,
+	TLSFP_HELLO_F_HAS_VERSIONS	= 1 << 10,
+	TLSFP_HELLO_F_HAS_GROUPS	= 1 << 11,
+	TLSFP_HELLO_F_HAS_POINT_FORMATS	= 1 << 12,
+	TLSFP_HELLO_F_HAS_SIGALGS	= 1 << 13,
+};
+
+#define TLSFP_HELLO_F_NO_JA3                                                 \
+	(TLSFP_HELLO_F_CIPHERS_OVER | TLSFP_HELLO_F_EXTS_OVER |               \
+	 TLSFP_HELLO_F_GROUPS_OVER | TLSFP_HELLO_F_POINT_FORMATS_OVER)
+
+/*
+ * Fields of one ClientHello.  Values are in host byte order.  nr_* counts
+ * every entry on the wire, so it can exceed the array; the arrays hold the
+ * first TLSFP_MAX_* entries in wire order, GREASE included.
+ */
+struct tlsfp_hello {
+	__u32 flags;
+	/* Length of the handshake message body (ClientHello). */
+	__u32 hello_len;
+	__u16 record_version;
+	__u16 legacy_version;
+	__u16 nr_ciphers;
+	__u16 nr_exts;
+	__u16 nr_groups;
+	__u16 nr_point_formats;
+	__u16 nr_sigalgs;
+	__u16 nr_versions;
+	__u16 sni_len;
+	__u16 alpn_len;
+	__u16 ciphers[TLSFP_MAX_CIPHERS];
+	__u16 exts[TLSFP_MAX_EXTS];
+	__u16 groups[TLSFP_MAX_GROUPS];
+	__u16 sigalgs[TLSFP_MAX_SIGALGS];
+	__u16 versions[TLSFP_MAX_VERSIONS];
+	__u8 point_formats[TLSFP_MAX_POINT_FORMATS];
+	__u8 sni[TLSFP_MAX_SNI + 1];
+	__u8 alpn[TLSFP_MAX_ALPN];
+};
+
+/* Values of tlsfp_flow_key.family: Linux's AF_INET and AF_INET6. */
+#define TLSFP_AF_INET		2
+#define TLSFP_AF_INET6		10
+
+/*
+ * A TCP flow as the client sends it.  IPv4 addresses take the first four
+ * bytes of addr arrays and leave the rest zero.  Ports in host byte order.
+ */
+struct tlsfp_flow_key {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 family;	/* TLSFP_AF_INET or TLSFP_AF_INET6 */
+	__u8 pad[3];
+};
+
+enum tlsfp_direction {
+	TLSFP_DIR_INGRESS = 0,
+	TLSFP_DIR_EGRESS = 1,
+};
+
+/* Ring buffer record, one per ClientHello. */
+struct tlsfp_event {
+	/* CLOCK_MONOTONIC, or the capture's time when replaying a file. */
+	__u64 ts_ns;
+	struct tlsfp_flow_key key;
+	__u32 ifindex;
+	__u8 direction;
+	__u8 pad[3];
+	struct tlsfp_hello hello;
+};
+
+/*
+ * Per-CPU counters, indexed by this enum.  Keep tlsfp_counter_names in
+ * user/counters.c in the same order.
+ */
+enum tlsfp_counter {
+	TLSFP_CNT_PACKETS,
+	TLSFP_CNT_TCP_PAYLOAD,
+	TLSFP_CNT_HELLOS,
+	TLSFP_CNT_HELLOS_NO_JA3,
+	TLSFP_CNT_REPEAT_HELLO,
+	TLSFP_CNT_ERR_L2,
+	TLSFP_CNT_ERR_L3,
+	TLSFP_CNT_ERR_L4,
+	TLSFP_CNT_IP_FRAGMENT,
+	TLSFP_CNT_ERR_RECORD,
+	TLSFP_CNT_ERR_HELLO,
+	TLSFP_CNT_INCOMPLETE,
+	TLSFP_CNT_LOAD_BYTES,
+	TLSFP_CNT_RINGBUF_FULL,
+	TLSFP_CNT_FLOW_INSERT,
+	TLSFP_CNT_MAX,
+};
+
+#endif /* TLSFP_H */
