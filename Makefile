@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Build tlsfp: the BPF object, its skeleton and the loader.  Everything
+# built lands in $(OUTPUT).  `make V=1` shows the full commands.
+
+OUTPUT ?= .output
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+VERSION := 0.1.0
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
+	-e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
+
+LIBS_PC := libbpf libelf zlib libcrypto json-c libpcap
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+
+WARNINGS := -Wall -Wextra -Wno-unused-parameter -Wmissing-prototypes \
+	-Wshadow -Wstrict-prototypes
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE \
+	-DTLSFP_VERSION='"$(VERSION)"' -Iinclude -Ibpf -I$(OUTPUT) $(PKG_CFLAGS)
+
+# -mcpu=v3: clang 14's default (v1) code loses the bound of a variable
+# length before it reaches bpf_xdp_load_bytes, and the verifier rejects it.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
+	-Werror -Iinclude -Ibpf -Ivmlinux
+
+BPF_SRCS := bpf/tlsfp.bpf.c
+BPF_HDRS := $(wildcard bpf/*.h) $(wildcard include/*.h) vmlinux/vmlinux.h
+BPF_OBJ := $(OUTPUT)/tlsfp.bpf.o
+SKEL := $(OUTPUT)/tlsfp.skel.h
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+# Everything of the loader but main(), for the test programs.
+LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(UNIT_SRCS))
+PROG_SRCS := $(wildcard tests/prog/*.c)
+PROG_BINS := $(patsubst tests/prog/%.c,$(OUTPUT)/tests/%,$(PROG_SRCS))
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+.DELETE_ON_ERROR:
+.PHONY: all deps check demo vmlinux clean tests install
+
+all: $(OUTPUT)/tlsfp
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(BPF_OBJ): $(BPF_SRCS) $(BPF_HDRS) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name tlsfp_bpf > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(SKEL) $(wildcard user/*.h) \
+		$(wildcard include/*.h) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tlsfp: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $^ $(PKG_LIBS) -o $@
+
+# Unit tests build the parser and the JA3 code for the host, twice: plain
+# and under AddressSanitizer and UndefinedBehaviorSanitizer.
+$(OUTPUT)/tests/%: tests/unit/%.c $(BPF_HDRS) $(wildcard tests/unit/*.h) \
+		user/ja3.c user/ja3.h | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< user/ja3.c \
+		$(PKG_LIBS) -o $@
+
+$(OUTPUT)/tests/%: tests/prog/%.c $(LIB_OBJS) $(SKEL) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Iuser $< $(LIB_OBJS) $(PKG_LIBS) -o $@
+
+tests: $(OUTPUT)/tlsfp $(UNIT_BINS) $(PROG_BINS)
+
+# Regenerate vmlinux/vmlinux.h from the running kernel's BTF.  The copy in
+# the repository lets a build run on a machine without BTF.
+vmlinux:
+	$(call msg,GEN,vmlinux/vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c \
+		> vmlinux/vmlinux.h
+
+deps:
+	$(Q)tests/deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)demo/demo.sh
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)

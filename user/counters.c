@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* Datapath counters: summed over CPUs and printed at exit or on request. */
+#include <errno.h>
+#include <stdlib.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "counters.h"
+
+/* Indexed by enum tlsfp_counter; keep both in the same order. */
+static const struct {
+	const char *name;
+	const char *help;
+} counter_info[TLSFP_CNT_MAX] = {
+	[TLSFP_CNT_PACKETS] = { "packets", "packets seen" },
+	[TLSFP_CNT_TCP_PAYLOAD] = { "tcp_payload",
+				    "TCP segments with payload" },
+	[TLSFP_CNT_HELLOS] = { "hellos", "ClientHellos parsed" },
+	[TLSFP_CNT_HELLOS_NO_JA3] = { "hellos_no_ja3",
+				      "ClientHellos with a list over its bound" },
+	[TLSFP_CNT_REPEAT_HELLO] = { "repeat_hellos",
+				     "later ClientHellos of a flow, ignored" },
+	[TLSFP_CNT_ERR_L2] = { "err_l2", "truncated Ethernet or VLAN header" },
+	[TLSFP_CNT_ERR_L3] = { "err_l3", "malformed IPv4 or IPv6 header" },
+	[TLSFP_CNT_ERR_L4] = { "err_l4", "malformed TCP header" },
+	[TLSFP_CNT_IP_FRAGMENT] = { "ip_fragments", "IP fragments, skipped" },
+	[TLSFP_CNT_ERR_RECORD] = { "err_record", "invalid TLS record header" },
+	[TLSFP_CNT_ERR_HELLO] = { "err_hello", "malformed ClientHello" },
+	[TLSFP_CNT_INCOMPLETE] = { "incomplete",
+				   "ClientHello not whole in one segment" },
+	[TLSFP_CNT_LOAD_BYTES] = { "err_load_bytes",
+				   "payload copy from the packet failed" },
+	[TLSFP_CNT_RINGBUF_FULL] = { "ringbuf_full",
+				     "events lost: ring buffer full" },
+	[TLSFP_CNT_FLOW_INSERT] = { "err_flow_insert",
+				    "flow map insert failed" },
+};
+
+const char *tlsfp_counter_name(unsigned int idx)
+{
+	return idx < TLSFP_CNT_MAX ? counter_info[idx].name : "unknown";
+}
+
+/* Sum the per-CPU values of every counter. */
+int tlsfp_counters_read(int map_fd, struct tlsfp_counters *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	uint64_t *vals;
+	__u32 key;
+	int cpu;
+
+	if (ncpus < 0)
+		return ncpus;
+	vals = calloc(ncpus, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (key = 0; key < TLSFP_CNT_MAX; key++) {
+		out->v[key] = 0;
+		if (bpf_map_lookup_elem(map_fd, &key, vals)) {
+			int err = -errno;
+
+			free(vals);
+			return err;
+		}
+		for (cpu = 0; cpu < ncpus; cpu++)
+			out->v[key] += vals[cpu];
+	}
+	free(vals);
+	return 0;
+}
+
+/* Print the counters, one per line; only the non-zero ones unless all. */
+void tlsfp_counters_print(FILE *f, const struct tlsfp_counters *c, bool all)
+{
+	unsigned int i;
+
+	for (i = 0; i < TLSFP_CNT_MAX; i++) {
+		if (!all && !c->v[i])
+			continue;
+		fprintf(f, "  %-18s %12llu  %s\n", counter_info[i].name,
+			(unsigned long long)c->v[i], counter_info[i].help);
+	}
+}

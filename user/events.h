@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef TLSFP_EVENTS_H
+#define TLSFP_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include "output.h"
+
+struct ring_buffer;
+
+/* Handling of the events of one run, live or from a capture file. */
+struct tlsfp_session {
+	struct tlsfp_output out;
+	struct ring_buffer *rb;
+	/* ClientHellos reported so far, and the -c limit (0: none). */
+	uint64_t reported;
+	uint64_t limit;
+	/* Frame number of the packet being replayed, 0 when live. */
+	uint64_t frame;
+	/* Events shorter than struct tlsfp_event; never expected. */
+	uint64_t bad_events;
+	/* Set when the limit is reached or stdout is closed. */
+	bool stop;
+	int err;
+	int cached_ifindex;
+	char cached_ifname[IF_NAMESIZE];
+};
+
+int tlsfp_session_open(struct tlsfp_session *s, int ringbuf_fd);
+void tlsfp_session_close(struct tlsfp_session *s);
+int tlsfp_session_report(struct tlsfp_session *s,
+			 const struct tlsfp_event *ev);
+
+#endif /* TLSFP_EVENTS_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+#ifndef TLSFP_LOADER_H
+#define TLSFP_LOADER_H
+
+#include <stdbool.h>
+#include <net/if.h>
+#include <linux/types.h>
+
+enum tlsfp_xdp_mode {
+	TLSFP_XDP_AUTO,
+	TLSFP_XDP_NATIVE,
+	TLSFP_XDP_GENERIC,
+};
+
+struct tlsfp_loader_opts {
+	const char *ifname;
+	enum tlsfp_xdp_mode xdp_mode;
+	bool force;
+	__u32 max_flows;
+	__u32 ringbuf_size;
+};
+
+struct tlsfp_bpf;
+
+struct tlsfp_loader {
+	struct tlsfp_bpf *skel;
+	int ifindex;
+	/* XDP link; closing it detaches the program. */
+	int link_fd;
+	const char *mode_name;
+	char ifname[IF_NAMESIZE];
+};
+
+int tlsfp_check_env(void);
+int tlsfp_loader_load(struct tlsfp_loader *l,
+		      const struct tlsfp_loader_opts *o);
+int tlsfp_loader_attach(struct tlsfp_loader *l,
+			const struct tlsfp_loader_opts *o);
+void tlsfp_loader_close(struct tlsfp_loader *l);
+
+#endif /* TLSFP_LOADER_H */

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/* tlsfp: fingerprint TLS clients from the kernel. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "counters.h"
+#include "events.h"
+#include "loader.h"
+#include "log.h"
+#include "replay.h"
+#include "tlsfp.skel.h"
+
+#define EXIT_USAGE 2
+#define DEFAULT_MAX_FLOWS 8192
+#define DEFAULT_RINGBUF_MB 4
+
+struct options {
+	struct tlsfp_loader_opts load;
+	const char *read_file;
+	bool json;
+	bool stats;
+	int verbose;
+	uint64_t count;
+};
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	exiting = sig;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: tlsfp [OPTIONS] IFACE\n"
+"       tlsfp [OPTIONS] -r FILE\n"
+"Print the JA3 fingerprint of every TLS client seen on IFACE, taken in the\n"
+"kernel by an XDP program, or of every client in a capture file.\n"
+"\n"
+"  -i, --interface IFACE   attach to IFACE (same as the IFACE argument)\n"
+"  -r, --read FILE         read a pcap or pcapng file ('-': standard input)\n"
+"                          through the same BPF program; needs root too\n"
+"  -j, --json              print one JSON object per line (Suricata EVE tls)\n"
+"  -c, --count N           exit after N fingerprints\n"
+"  -s, --stats             print every datapath counter at exit\n"
+"  -v, --verbose           add the JA3 string; repeat for more diagnostics\n"
+"      --xdp-mode MODE     auto (default: native, else generic), native or\n"
+"                          generic\n"
+"      --force             replace an XDP program already on IFACE\n"
+"      --max-flows N       flows remembered, oldest evicted first (default %d)\n"
+"      --ringbuf-size MB   event ring buffer size, a power of 2 (default %d)\n"
+"  -V, --version           print tlsfp's and libbpf's versions\n"
+"  -h, --help              print this help\n",
+		DEFAULT_MAX_FLOWS, DEFAULT_RINGBUF_MB);
+}
+
+enum {
+	OPT_XDP_MODE = 256,
+	OPT_FORCE,
+	OPT_MAX_FLOWS,
+	OPT_RINGBUF_SIZE,
+};
+
+static const struct option long_opts[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "read", required_argument, NULL, 'r' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "stats", no_argument, NULL, 's' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	{},
+};
+
+/* Parse a decimal number in [min, max] for option name. */
+static int parse_u64(const char *name, const char *arg, uint64_t min,
+		     uint64_t max, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min ||
+	    v > max) {
+		pr_err("%s: invalid value '%s' (expected a number from %llu to %llu)",
+		       name, arg, (unsigned long long)min,
+		       (unsigned long long)max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	uint64_t v;
+	int c;
+
+	o->load.xdp_mode = TLSFP_XDP_AUTO;
+	o->load.max_flows = DEFAULT_MAX_FLOWS;
+	o->load.ringbuf_size = DEFAULT_RINGBUF_MB << 20;
+
+	while ((c = getopt_long(argc, argv, "i:r:jc:svVh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->load.ifname = optarg;
+			break;
+		case 'r':
+			o->read_file = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'c':
+			if (parse_u64("--count", optarg, 1, UINT64_MAX,
+				      &o->count))
+				return EXIT_USAGE;
+			break;
+		case 's':
+			o->stats = true;
+			break;
+		case 'v':
+			o->verbose++;
+			break;
+		case 'V':
+			printf("tlsfp %s (libbpf %s)\n", TLSFP_VERSION,
+			       libbpf_version_string());
+			exit(0);
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case OPT_XDP_MODE:
+			if (!strcmp(optarg, "auto")) {
+				o->load.xdp_mode = TLSFP_XDP_AUTO;
+			} else if (!strcmp(optarg, "native")) {
+				o->load.xdp_mode = TLSFP_XDP_NATIVE;
+			} else if (!strcmp(optarg, "generic")) {
+				o->load.xdp_mode = TLSFP_XDP_GENERIC;
+			} else {
+				pr_err("--xdp-mode: invalid mode '%s' (expected auto, native or generic)",
+				       optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_FORCE:
+			o->load.force = true;
+			break;
+		case OPT_MAX_FLOWS:
+			if (parse_u64("--max-flows", optarg, 1, 1 << 24, &v))
+				return EXIT_USAGE;
+			o->load.max_flows = v;
+			break;
+		case OPT_RINGBUF_SIZE:
+			if (parse_u64("--ringbuf-size", optarg, 1, 1024, &v))
+				return EXIT_USAGE;
+			if (v & (v - 1)) {
+				pr_err("--ringbuf-size: invalid value '%s' (expected a power of 2, in MiB)",
+				       optarg);
+				return EXIT_USAGE;
+			}
+			o->load.ringbuf_size = v << 20;
+			break;
+		default:
+			fprintf(stderr, "Try 'tlsfp --help' for more information.\n");
+			return EXIT_USAGE;
+		}
+	}
+
+	if (optind < argc) {
+		if (o->load.ifname) {
+			pr_err("interface given twice: '%s' and '%s'",
+			       o->load.ifname, argv[optind]);
+			return EXIT_USAGE;
+		}
+		o->load.ifname = argv[optind++];
+	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!o->load.ifname == !o->read_file) {
+		pr_err(o->read_file ? "give an interface or -r FILE, not both" :
+		       "no interface given (usage: tlsfp IFACE, or tlsfp -r FILE)");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void print_summary(const struct options *o, struct tlsfp_bpf *skel,
+			  const struct tlsfp_session *s)
+{
+	struct tlsfp_counters c;
+	int err;
+
+	err = tlsfp_counters_read(bpf_map__fd(skel->maps.counters), &c);
+	if (err) {
+		pr_warn("read counters: %s", strerror(-err));
+		return;
+	}
+	fprintf(stderr,
+		"tlsfp: %llu ClientHellos reported, %llu packets, %llu parse errors, %llu events lost\n",
+		(unsigned long long)s->reported,
+		(unsigned long long)c.v[TLSFP_CNT_PACKETS],
+		(unsigned long long)(c.v[TLSFP_CNT_ERR_L2] +
+				     c.v[TLSFP_CNT_ERR_L3] +
+				     c.v[TLSFP_CNT_ERR_L4] +
+				     c.v[TLSFP_CNT_ERR_RECORD] +
+				     c.v[TLSFP_CNT_ERR_HELLO]),
+		(unsigned long long)c.v[TLSFP_CNT_RINGBUF_FULL]);
+	if (o->stats || o->verbose)
+		tlsfp_counters_print(stderr, &c, o->stats);
+}
+
+static int run_live(struct tlsfp_session *s)
+{
+	int err = 0;
+
+	while (!exiting && !s->stop) {
+		err = ring_buffer__poll(s->rb, 200);
+		if (err == -EINTR) {
+			err = 0;
+			continue;
+		}
+		if (err < 0) {
+			pr_err("poll ring buffer: %s", strerror(-err));
+			return err;
+		}
+		err = 0;
+	}
+	return s->err ? s->err : err;
+}
+
+static int run_replay(const struct options *o, struct tlsfp_session *s,
+		      struct tlsfp_bpf *skel)
+{
+	struct tlsfp_replay_stats st;
+	int err;
+
+	err = tlsfp_replay(s, skel, o->read_file, &st);
+	if (st.skipped)
+		pr_info("%s: %llu frames not IP or too short, skipped",
+			o->read_file, (unsigned long long)st.skipped);
+	if (st.run_errors)
+		pr_warn("%s: BPF_PROG_TEST_RUN failed on %llu frames",
+			o->read_file, (unsigned long long)st.run_errors);
+	return err ? err : s->err;
+}
+
+int main(int argc, char **argv)
+{
+	struct tlsfp_session s = {};
+	struct tlsfp_loader l = {};
+	struct options o = {};
+	int err;
+
+	err = parse_args(argc, argv, &o);
+	if (err)
+		return err;
+	tlsfp_log_level = TLSFP_LOG_WARN + o.verbose;
+	tlsfp_log_setup_libbpf();
+	/* Writes to a closed pipe return EPIPE and end the run cleanly. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (tlsfp_check_env())
+		return 1;
+	if (tlsfp_loader_load(&l, &o.load))
+		goto fail;
+
+	tlsfp_output_init(&s.out, stdout, o.json, o.verbose, !!o.read_file);
+	s.limit = o.count;
+	if (tlsfp_session_open(&s, bpf_map__fd(l.skel->maps.events)))
+		goto fail;
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (o.read_file) {
+		err = run_replay(&o, &s, l.skel);
+	} else {
+		err = tlsfp_loader_attach(&l, &o.load);
+		if (err)
+			goto fail;
+		pr_info("%s: fingerprinting TLS clients; Ctrl-C to stop",
+			l.ifname);
+		err = run_live(&s);
+	}
+
+	print_summary(&o, l.skel, &s);
+	tlsfp_session_close(&s);
+	tlsfp_loader_close(&l);
+	return err ? 1 : 0;
+
+fail:
+	tlsfp_session_close(&s);
+	tlsfp_loader_close(&l);
+	return 1;
+}

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: BSD-2-Clause
+/*
+ * Result lines on stdout: a text line per ClientHello, or a JSON object
+ * shaped like a Suricata EVE "tls" event.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "ja3.h"
+#include "output.h"
+
+void tlsfp_output_init(struct tlsfp_output *o, FILE *f, bool json,
+		       int verbose, bool replay)
+{
+	struct timespec mono, real;
+
+	memset(o, 0, sizeof(*o));
+	o->f = f;
+	o->json = json;
+	o->verbose = verbose;
+	o->replay = replay;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	o->mono_to_real_ns = (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000 +
+			     (real.tv_nsec - mono.tv_nsec);
+}
+
+/* Address of the client (src) or server, without the port. */
+void tlsfp_format_addr(const struct tlsfp_flow_key *k, bool src, char *buf,
+		       size_t size)
+{
+	const __u8 *a = src ? k->saddr : k->daddr;
+	int af = k->family == TLSFP_AF_INET6 ? AF_INET6 : AF_INET;
+
+	if (!inet_ntop(af, a, buf, size))
+		snprintf(buf, size, "?");
+}
+
+/*
+ * The highest version the client offers: the largest non-GREASE entry of
+ * supported_versions (RFC 8446 4.2.1) if present, else legacy_version.
+ */
+uint16_t tlsfp_hello_version(const struct tlsfp_hello *h)
+{
+	uint16_t best = 0;
+	unsigned int i, n = h->nr_versions;
+
+	if (n > TLSFP_MAX_VERSIONS)
+		n = TLSFP_MAX_VERSIONS;
+	for (i = 0; i < n; i++) {
+		if (!tlsfp_is_grease(h->versions[i]) && h->versions[i] > best)
+			best = h->versions[i];
+	}
+	return best ? best : h->legacy_version;
+}
+
+const char *tlsfp_version_name(uint16_t v, char *buf, size_t size)
+{
+	switch (v) {
+	case 0x0300:
+		return "SSL 3.0";
+	case 0x0301:
+		return "TLS 1.0";
+	case 0x0302:
+		return "TLS 1.1";
+	case 0x0303:
+		return "TLS 1.2";
+	case 0x0304:
+		return "TLS 1.3";
+	}
+	snprintf(buf, size, "0x%04x", v);
+	return buf;
+}
+
+/*
+ * Copy bytes from the wire as printable ASCII: anything else, and the
+ * backslash, becomes \xNN, so that a hostile SNI can neither inject
+ * terminal escapes nor break a JSON consumer expecting UTF-8.
+ */
+void tlsfp_escape_bytes(const uint8_t *s, size_t len, char *buf, size_t size)
+{
+	size_t o = 0, i;
+
+	if (!size)
+		return;
+	for (i = 0; i < len && o + 5 < size; i++) {
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\')
+			buf[o++] = s[i];
+		else
+			o += snprintf(buf + o, size - o, "\\x%02x", s[i]);
+	}
+	buf[o] = '\0';
+}
+
+static void format_time(const struct tlsfp_output *o, uint64_t ts_ns,
+			bool iso, char *buf, size_t size)
+{
+	uint64_t real = o->replay ? ts_ns : ts_ns + o->mono_to_real_ns;
+	time_t sec = real / 1000000000;
+	long usec = (real % 1000000000) / 1000;
+	char date[32], zone[8];
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	if (iso) {
+		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+		strftime(zone, sizeof(zone), "%z", &tm);
+		snprintf(buf, size, "%s.%06ld%s", date, usec, zone);
+	} else {
+		strftime(date, sizeof(date), "%H:%M:%S", &tm);
+		snprintf(buf, size, "%s.%06ld", date, usec);
+	}
+}
+
+static void format_endpoint(const struct tlsfp_flow_key *k, bool src,
+			    char *buf, size_t size)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	tlsfp_format_addr(k, src, addr, sizeof(addr));
+	snprintf(buf, size, k->family == TLSFP_AF_INET6 ? "[%s]:%u" :
+		 "%s:%u", addr, src ? k->sport : k->dport);
+}
+
+static int print_text(const struct tlsfp_output *o,
+		      const struct tlsfp_report *r)
+{
+	const struct tlsfp_event *ev = r->ev;
+	const struct tlsfp_hello *h = &ev->hello;
+	char ts[64], src[64], dst[64], sni[4 * TLSFP_MAX_SNI + 8];
+
+	format_time(o, ev->ts_ns, false, ts, sizeof(ts));
+	format_endpoint(&ev->key, true, src, sizeof(src));
+	format_endpoint(&ev->key, false, dst, sizeof(dst));
+	if (h->sni_len)
+		tlsfp_escape_bytes(h->sni, h->sni_len, sni, sizeof(sni));
+	else
+		snprintf(sni, sizeof(sni), "-");
+
+	fprintf(o->f, "%s %s -> %s sni=%s", ts, src, dst, sni);
+	if (r->ja3_md5)
+		fprintf(o->f, " ja3=%s", r->ja3_md5);
+	else
+		fprintf(o->f, " ja3=- (%s)", r->no_ja3_reason);
+	if (o->verbose && r->ja3_string)
+		fprintf(o->f, " ja3_string=%s", r->ja3_string);
+	fputc('\n', o->f);
+	return 0;
+}
+
+/* ALPN protocol names from the raw list, as Suricata's "client_alpns". */
+static struct json_object *alpn_array(const struct tlsfp_hello *h)
+{
+	struct json_object *arr = json_object_new_array();
+	char name[4 * 255 + 1];
+	unsigned int off = 0, len = h->alpn_len;
+
+	if (len > TLSFP_MAX_ALPN)
+		len = TLSFP_MAX_ALPN;
+	while (off < len) {
+		unsigned int n = h->alpn[off];
+
+		/* The last name may be cut at TLSFP_MAX_ALPN: leave it out. */
+		if (!n || off + 1 + n > len)
+			break;
+		tlsfp_escape_bytes(h->alpn + off + 1, n, name, sizeof(name));
+		json_object_array_add(arr, json_object_new_string(name));
+		off += 1 + n;
+	}
+	return arr;
+}
+
+static int print_json(const struct tlsfp_output *o,
+		      const struct tlsfp_report *r)
+{
+	const struct tlsfp_event *ev = r->ev;
+	const struct tlsfp_hello *h = &ev->hello;
+	struct json_object *root, *tls, *ja3;
+	char ts[64], addr[INET6_ADDRSTRLEN], sni[4 * TLSFP_MAX_SNI + 8];
+	char vbuf[16];
+
+	root = json_object_new_object();
+	format_time(o, ev->ts_ns, true, ts, sizeof(ts));
+	json_object_object_add(root, "timestamp", json_object_new_string(ts));
+	json_object_object_add(root, "event_type",
+			       json_object_new_string("tls"));
+	tlsfp_format_addr(&ev->key, true, addr, sizeof(addr));
+	json_object_object_add(root, "src_ip", json_object_new_string(addr));
+	json_object_object_add(root, "src_port",
+			       json_object_new_int(ev->key.sport));
+	tlsfp_format_addr(&ev->key, false, addr, sizeof(addr));
+	json_object_object_add(root, "dest_ip", json_object_new_string(addr));
+	json_object_object_add(root, "dest_port",
+			       json_object_new_int(ev->key.dport));
+	json_object_object_add(root, "proto", json_object_new_string("TCP"));
+	if (r->ifname)
+		json_object_object_add(root, "in_iface",
+				       json_object_new_string(r->ifname));
+	if (r->frame)
+		json_object_object_add(root, "pcap_cnt",
+				       json_object_new_int64(r->frame));
+
+	tls = json_object_new_object();
+	if (h->flags & TLSFP_HELLO_F_HAS_SNI) {
+		tlsfp_escape_bytes(h->sni, h->sni_len, sni, sizeof(sni));
+		json_object_object_add(tls, "sni",
+				       json_object_new_string(sni));
+	}
+	json_object_object_add(tls, "version", json_object_new_string(
+		tlsfp_version_name(tlsfp_hello_version(h), vbuf,
+				   sizeof(vbuf))));
+	if (r->ja3_md5) {
+		ja3 = json_object_new_object();
+		json_object_object_add(ja3, "hash",
+				       json_object_new_string(r->ja3_md5));
+		json_object_object_add(ja3, "string",
+				       json_object_new_string(r->ja3_string));
+		json_object_object_add(tls, "ja3", ja3);
+	} else {
+		json_object_object_add(tls, "ja3_error",
+				       json_object_new_string(r->no_ja3_reason));
+	}
+	if (h->flags & TLSFP_HELLO_F_HAS_ALPN)
+		json_object_object_add(tls, "client_alpns", alpn_array(h));
+	json_object_object_add(root, "tls", tls);
+
+	fprintf(o->f, "%s\n", json_object_to_json_string_ext(root,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	return 0;
+}
+
+/* Print one ClientHello and flush, so that a pipe sees it at once. */
+int tlsfp_output_report(const struct tlsfp_output *o,
+			const struct tlsfp_report *r)
+{
+	int err = o->json ? print_json(o, r) : print_text(o, r);
+
+	if (fflush(o->f) == EOF || ferror(o->f))
+		return -errno ? -errno : -EIO;
+	return err;
+}
