@@ -80,9 +80,9 @@ $(OUTPUT)/tlsfp: $(USER_OBJS)
 # Unit tests build the parser and the JA3 code for the host, twice: plain
 # and under AddressSanitizer and UndefinedBehaviorSanitizer.
 $(OUTPUT)/tests/%: tests/unit/%.c $(BPF_HDRS) $(wildcard tests/unit/*.h) \
-		user/ja3.c user/ja3.h | $(OUTPUT)/tests
+		user/ja3.c user/ja3.h user/output.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< user/ja3.c \
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -Iuser $< user/ja3.c user/output.c \
 		$(PKG_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/prog/%.c $(LIB_OBJS) $(SKEL) | $(OUTPUT)/tests

@@ -1,0 +1,81 @@
+#!/bin/bash
+# Run every test suite and end with one line "N passed, N failed".
+#
+# Usage: tests/run.sh [SUITE...]   (unit, prog, vectors, e2e; default: all)
+#
+# A suite is a program that prints "ok - NAME", "not ok - NAME" and
+# "skip - NAME: reason" lines.  A suite that exits non-zero without a
+# "not ok" line counts as one failure, so a crash is never a pass.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUTPUT:-$top/.output}
+cd "$top"
+
+passed=0
+failed=0
+skipped=0
+
+run_suite() {
+	local name=$1
+	shift
+	local log rc npass nfail nskip
+
+	log=$(mktemp)
+	echo "# suite $name: $*"
+	"$@" >"$log" 2>&1
+	rc=$?
+	# Per-suite totals would read as the final result; keep them as notes.
+	sed -E 's/^([0-9]+ passed, [0-9]+ failed.*)$/# \1/' "$log" |
+		sed "s|^\(not ok\|ok\|skip\) - |\1 - $name: |"
+	npass=$(grep -c '^ok - ' "$log")
+	nfail=$(grep -c '^not ok - ' "$log")
+	nskip=$(grep -c '^skip - ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+		echo "not ok - $name: exited with status $rc"
+		nfail=1
+	fi
+	passed=$((passed + npass))
+	failed=$((failed + nfail))
+	skipped=$((skipped + nskip))
+	rm -f "$log"
+}
+
+want() {
+	[ ${#suites[@]} -eq 0 ] && return 0
+	local s
+	for s in "${suites[@]}"; do
+		[ "$s" = "$1" ] && return 0
+	done
+	return 1
+}
+
+suites=("$@")
+
+if want unit; then
+	for t in "$out"/tests/test_parse "$out"/tests/test_ja3; do
+		run_suite "unit/$(basename "$t")" "$t"
+	done
+fi
+if want prog; then
+	run_suite prog/fixtures "$out/tests/test_fixtures" \
+		tests/fixtures/fixtures.tsv tests/fixtures/pcap
+fi
+if want vectors; then
+	run_suite vectors /usr/bin/python3 tests/vectors/test_vectors.py \
+		"$out/tlsfp"
+fi
+if want e2e; then
+	for t in tests/e2e/test_*.sh; do
+		[ -e "$t" ] || continue
+		run_suite "e2e/$(basename "$t" .sh)" env TLSFP="$out/tlsfp" \
+			bash "$t"
+	done
+fi
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
