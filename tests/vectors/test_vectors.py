@@ -5,11 +5,10 @@ compare each reported fingerprint with the expected JA3.
 Usage: test_vectors.py PATH/TO/tlsfp
 
 expected.tsv holds one row per ClientHello; only the first ClientHello of a
-flow counts for JA3.  Rows listed in single_segment.tsv (the hello arrives
-in one TCP segment and one TLS record) must be reported with the expected
-JA3.  The others need TCP or TLS record reassembly, which the datapath does
-not do yet: they are reported as skips, and if tlsfp does report one, its
-JA3 must still be right.  An event for a flow not in expected.tsv fails.
+flow counts for JA3, and each must be reported once with the expected JA3
+string and hash, whether it arrived in one segment or needed reassembly
+(multi_segment.tsv lists those).  An event for a flow not in expected.tsv
+fails.
 """
 
 import csv
@@ -43,7 +42,7 @@ def main():
     first = {}
     for row in load("expected.tsv"):
         first.setdefault(flow_key(row), row)
-    single = {flow_key(r) for r in load("single_segment.tsv")}
+    split = {flow_key(r) for r in load("multi_segment.tsv")}
 
     passed = failed = 0
     for name in sorted({k[0] for k in first}):
@@ -67,16 +66,13 @@ def main():
         for key, row in first.items():
             if key[0] != name:
                 continue
-            label = "%s frame %s %s:%s" % (name, row["frame"], key[1],
-                                           key[2])
+            label = "%s frame %s %s:%s%s" % (name, row["frame"], key[1],
+                                             key[2],
+                                             " (split)" if key in split else "")
             ev = got.pop(key, None)
             if ev is None:
-                if key in single:
-                    print("not ok - %s: not reported" % label)
-                    failed += 1
-                else:
-                    print("skip - %s: split ClientHello, no reassembly"
-                          % label)
+                print("not ok - %s: not reported" % label)
+                failed += 1
                 continue
             ja3 = ev["tls"].get("ja3", {})
             if (ja3.get("hash") == row["ja3_md5"] and
