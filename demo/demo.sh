@@ -1,0 +1,148 @@
+#!/bin/bash
+# Demonstration of tlsfp on live traffic: two network namespaces joined by a
+# veth pair, an openssl s_server in one, tlsfp -v on the server's end of the
+# veth, and real TLS clients run one by one from the other namespace.
+# tlsfp's result lines go to stdout; the narration and tlsfp's own messages
+# go to stderr.  Everything is removed at exit, also after Ctrl-C.
+#
+# Usage: sudo make demo, or sudo demo/demo.sh after make
+#        (TLSFP=path overrides .output/tlsfp)
+set -euo pipefail
+
+REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TLSFP=${TLSFP:-$REPO_ROOT/.output/tlsfp}
+# shellcheck source-path=SCRIPTDIR source=../tests/lib/testbed.sh
+source "$REPO_ROOT/tests/lib/testbed.sh"
+
+PORT=443
+# Maximum time, in tenths of a second, to wait for tlsfp's line after a client.
+LINE_WAIT_TENTHS=20
+
+# Client runs: client name (see testbed_run_client), address family, and
+# the description printed before the run.
+RUNS=(
+    "curl-tls1.2      ipv4 curl limited to TLS 1.2 (--tls-max 1.2)"
+    "curl-tls1.3      ipv4 curl requiring TLS 1.3 (--tlsv1.3)"
+    "openssl-s_client ipv4 openssl s_client"
+    "gnutls-cli       ipv4 gnutls-cli"
+    "python-ssl       ipv4 Python ssl module with default settings"
+    "curl-tls1.3      ipv6 curl requiring TLS 1.3 (--tlsv1.3)"
+    "gnutls-cli       ipv6 gnutls-cli"
+    "openssl-no-sni   ipv6 openssl s_client without SNI (-noservername)"
+)
+
+say() {
+    printf 'demo: %s\n' "$*" >&2
+}
+
+die() {
+    say "$*"
+    exit 1
+}
+
+check_requirements() {
+    local program
+    if ((EUID != 0)); then
+        die "root is required for network namespaces and XDP. Run: sudo make demo"
+    fi
+    if [[ ! -x $TLSFP ]]; then
+        die "$TLSFP not found or not executable. Run make first"
+    fi
+    for program in ip ethtool openssl curl gnutls-cli /usr/bin/python3; do
+        if ! command -v "$program" >/dev/null; then
+            die "$program not found in PATH. Install the dependencies with tests/deps.sh"
+        fi
+    done
+}
+
+set_up() {
+    say "creating network namespaces $TB_NS_CLIENT (client) and $TB_NS_SERVER (server)"
+    say "  client $TB_DEV_CLIENT $TB_ADDR4_CLIENT $TB_ADDR6_CLIENT" \
+        "<-> server $TB_DEV_SERVER $TB_ADDR4_SERVER $TB_ADDR6_SERVER (veth pair)"
+    testbed_up
+    say "starting openssl s_server on $TB_ADDR4_SERVER:$PORT and" \
+        "[$TB_ADDR6_SERVER]:$PORT, self-signed certificate for $TB_SERVER_NAME"
+    testbed_start_server "$PORT"
+}
+
+# Start tlsfp with its stdout both on the terminal and in a file, so that
+# the demo can wait for each client's line before it runs the next client.
+# The relaying tee and cat ignore SIGINT, so that after Ctrl-C they still pass
+# on tlsfp's last lines and its summary until tlsfp closes its output.
+start_tlsfp() {
+    TLSFP_OUT="$TB_DIR/tlsfp.out"
+    : >"$TLSFP_OUT"
+    say "starting tlsfp -v $TB_DEV_SERVER in $TB_NS_SERVER; its results follow on stdout"
+    if ! testbed_start_tlsfp "$TLSFP" >(trap '' INT; exec tee -a "$TLSFP_OUT") \
+        >(trap '' INT; exec cat >&2) -v; then
+        die "tlsfp failed to start (see its messages above)"
+    fi
+}
+
+# Wait until tlsfp's output has more than COUNT lines.
+wait_for_line() {
+    local count=$1 i lines
+    for ((i = 0; i < LINE_WAIT_TENTHS; i++)); do
+        # wc prints nothing when Ctrl-C kills it.
+        lines=$(wc -l <"$TLSFP_OUT") || return 1
+        if ((lines > count)); then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+run_clients() {
+    local run client family description addr lines status n=0
+    for run in "${RUNS[@]}"; do
+        read -r client family description <<<"$run"
+        n=$((n + 1))
+        if [[ $family == ipv4 ]]; then
+            addr=$TB_ADDR4_SERVER
+        else
+            addr=$TB_ADDR6_SERVER
+        fi
+        say "[$n/${#RUNS[@]}] $description -> $addr port $PORT"
+        lines=$(wc -l <"$TLSFP_OUT")
+        status=0
+        testbed_run_client "$client" "$addr" "$PORT" || status=$?
+        if ((status != 0)); then
+            say "  $client failed with exit status $status; its last output lines:"
+            tail -n 5 "$TB_DIR/client.log" | sed 's/^/demo:   /' >&2
+        fi
+        if ! wait_for_line "$lines"; then
+            say "  no line from tlsfp within $((LINE_WAIT_TENTHS / 10)) s"
+        fi
+    done
+}
+
+stop_tlsfp() {
+    say "stopping tlsfp with SIGINT; it detaches and prints its summary"
+    if ! testbed_stop "$TB_TLSFP_PID" INT 5; then
+        say "tlsfp was still running 5 s after SIGINT and was killed"
+        return
+    fi
+    if ((TB_EXIT_STATUS != 0)); then
+        say "tlsfp exited with status $TB_EXIT_STATUS"
+    fi
+}
+
+on_exit() {
+    if [[ -n $TB_DIR ]]; then
+        say "removing the namespaces and temporary files"
+    fi
+    testbed_down
+}
+
+main() {
+    check_requirements
+    trap on_exit EXIT
+    trap 'exit 130' INT TERM
+    set_up
+    start_tlsfp
+    run_clients
+    stop_tlsfp
+}
+
+main "$@"
