@@ -5,10 +5,16 @@
 
 #include "compat.h"
 #include "tlsfp.h"
+#include "parse.h"
 
-/* Per-CPU working memory: too large for the 512-byte BPF stack. */
+/*
+ * Per-CPU working memory: too large for the 512-byte BPF stack.  part
+ * doubles as the parse buffer and as the first value of a new partial
+ * hello, which bpf_map_update_elem() copies into the partials map.
+ */
 struct tlsfp_scratch {
-	__u8 buf[TLSFP_BUF_SIZE];
+	struct tlsfp_partial part;
+	struct tlsfp_records rec;
 	struct tlsfp_event ev;
 };
 
@@ -26,6 +32,22 @@ struct {
 	__type(key, struct tlsfp_flow_key);
 	__type(value, struct tlsfp_event);
 } flows SEC(".maps");
+
+/* ClientHellos being reassembled; max_entries set by --max-partial. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct tlsfp_flow_key);
+	__type(value, struct tlsfp_partial);
+} partials SEC(".maps");
+
+/* Client streams seen from their SYN, until their first payload. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct tlsfp_flow_key);
+	__type(value, struct tlsfp_conn);
+} conns SEC(".maps");
 
 /* One tlsfp_event per ClientHello; size set by --ringbuf-size. */
 struct {

@@ -49,6 +49,8 @@ enum tlsfp_status {
 	TLSFP_ERR_HELLO,
 	/* A valid start of a ClientHello that continues past this data. */
 	TLSFP_INCOMPLETE,
+	/* A ClientHello larger than TLSFP_BUF_SIZE with its record headers. */
+	TLSFP_TOO_LARGE,
 };
 
 /*
@@ -87,9 +89,15 @@ struct tlsfp_pkt {
 	struct tlsfp_flow_key key;
 	__u32 payload_off;
 	__u32 payload_len;
+	__u32 seq;
 	__u8 tcp_flags;
-	__u8 pad[7];
+	__u8 pad[3];
 };
+
+#define TLSFP_TCP_FIN	0x01
+#define TLSFP_TCP_SYN	0x02
+#define TLSFP_TCP_RST	0x04
+#define TLSFP_TCP_ACK	0x10
 
 static __always_inline int parse_ipv4(struct tlsfp_cur *c,
 				      struct tlsfp_pkt *pkt, __u64 *ip_end)
@@ -227,6 +235,8 @@ static __always_inline int tlsfp_parse_pkt(const __u8 *data, const __u8 *end,
 		return TLSFP_ERR_L4;
 	pkt->key.sport = get_be16(tcp);
 	pkt->key.dport = get_be16(tcp + 2);
+	pkt->seq = (__u32)tcp[4] << 24 | (__u32)tcp[5] << 16 |
+		   (__u32)tcp[6] << 8 | tcp[7];
 	pkt->tcp_flags = tcp[13];
 	pkt->payload_off = payload_off;
 	pkt->payload_len = ip_end - payload_off;
@@ -587,6 +597,202 @@ static __always_inline int tlsfp_parse_hello(const __u8 *buf, __u32 len,
 		return TLSFP_INCOMPLETE;	/* continues in another segment */
 	return parse_hello_body(buf, TLSFP_REC_HLEN + TLSFP_HS_HLEN,
 				TLSFP_REC_HLEN + TLSFP_HS_HLEN + hs_len, h);
+}
+
+/*
+ * Whether a client stream starts like a request to an explicit proxy, after
+ * which the ClientHello follows: HTTP CONNECT (RFC 9110 9.3.6), SOCKS 4
+ * CONNECT or BIND, or a SOCKS 5 method greeting (RFC 1928 3).  p holds the
+ * first len bytes of the stream, len >= 1.
+ */
+static __always_inline int tlsfp_is_proxy_preamble(const __u8 *p, __u32 len)
+{
+	if (len >= 6 && p[0] == 'C' && p[1] == 'O' && p[2] == 'N' &&
+	    p[3] == 'N' && p[4] == 'E' && p[5] == 'C')
+		return 1;
+	if (len >= 2 && p[0] == 4 && (p[1] == 1 || p[1] == 2))
+		return 1;
+	/* Version 5, then 1 to 255 methods. */
+	if (len >= 3 && p[0] == 5 && p[1] >= 1)
+		return 1;
+	return 0;
+}
+
+/*
+ * Where a ClientHello lies in a client stream: for each TLS record that
+ * carries part of it, the offset and length of that part.  hs_total is the
+ * handshake message length with its 4-byte header.
+ */
+struct tlsfp_records {
+	__u32 nr;
+	__u32 hs_total;
+	__u16 off[TLSFP_MAX_RECORDS];
+	__u16 len[TLSFP_MAX_RECORDS];
+	/*
+	 * Cursor of tlsfp_defrag_hello().  It lives here, in memory the
+	 * verifier does not track, and not in the loop context on the stack:
+	 * there the verifier follows it as an exact value that changes every
+	 * round, and checking the loop never converges.
+	 */
+	__u32 cur_rec;
+	__u32 cur_pos;
+};
+
+struct record_ctx {
+	const __u8 *buf;
+	struct tlsfp_records *r;
+	__u32 have;
+	__u32 off;
+	__u32 got;
+	int status;
+	__u8 hdr[4];
+};
+
+/* One record of the walk in tlsfp_find_hello(). */
+static long walk_record(__u32 i, void *arg)
+{
+	struct record_ctx *x = arg;
+	__u32 off = x->off, got = x->got, rlen, avail, use, k;
+	const __u8 *buf = x->buf;
+
+	if (i >= TLSFP_MAX_RECORDS) {
+		x->status = TLSFP_TOO_LARGE;
+		return 1;
+	}
+	if (off + TLSFP_REC_HLEN > x->have) {
+		x->status = TLSFP_INCOMPLETE;
+		return 1;
+	}
+	/* A hello continues in handshake records only (RFC 8446 5.1). */
+	if (buf_u8(buf, off) != TLSFP_REC_HANDSHAKE || buf_u8(buf, off + 1) != 3 ||
+	    buf_u8(buf, off + 2) > 4) {
+		x->status = TLSFP_ERR_RECORD;
+		return 1;
+	}
+	rlen = buf_u16(buf, off + 3);
+	if (rlen == 0 || rlen > TLSFP_REC_MAX) {
+		x->status = TLSFP_ERR_RECORD;
+		return 1;
+	}
+	avail = x->have - off - TLSFP_REC_HLEN;
+	if (avail > rlen)
+		avail = rlen;
+
+	/* The 4-byte handshake header may itself be split across records. */
+	for (k = 0; k < TLSFP_HS_HLEN; k++) {
+		if (got + k < TLSFP_HS_HLEN && k < avail)
+			x->hdr[(got + k) & 3] =
+				buf_u8(buf, off + TLSFP_REC_HLEN + k);
+	}
+	if (!x->r->hs_total && got + avail >= TLSFP_HS_HLEN) {
+		if (x->hdr[0] != TLSFP_HS_CLIENT_HELLO) {
+			x->status = TLSFP_ERR_RECORD;
+			return 1;
+		}
+		x->r->hs_total = TLSFP_HS_HLEN +
+				 ((__u32)x->hdr[1] << 16 | x->hdr[2] << 8 |
+				  x->hdr[3]);
+		/* The hello must fit with one record header in the buffer. */
+		if (x->r->hs_total + TLSFP_REC_HLEN > TLSFP_BUF_SIZE) {
+			x->status = TLSFP_TOO_LARGE;
+			return 1;
+		}
+	}
+	use = avail;
+	if (x->r->hs_total && got + use > x->r->hs_total)
+		use = x->r->hs_total - got;
+	x->r->off[i & (TLSFP_MAX_RECORDS - 1)] = off + TLSFP_REC_HLEN;
+	x->r->len[i & (TLSFP_MAX_RECORDS - 1)] = use;
+	x->r->nr = i + 1;
+	got += use;
+	if (x->r->hs_total && got >= x->r->hs_total) {
+		x->status = TLSFP_OK;
+		return 1;
+	}
+	if (avail < rlen) {
+		x->status = TLSFP_INCOMPLETE;
+		return 1;
+	}
+	off += TLSFP_REC_HLEN + rlen;
+	if (off >= TLSFP_BUF_SIZE) {
+		x->status = TLSFP_TOO_LARGE;
+		return 1;
+	}
+	/* Masks keep the stored state in a fixed range for the verifier. */
+	x->off = off & 0xffff;
+	x->got = got & 0xffff;
+	return 0;
+}
+
+/*
+ * Find the ClientHello that starts a client stream of which the bytes
+ * buf[0, have) are present.  Returns TLSFP_OK with r filled when the
+ * whole hello is present, TLSFP_INCOMPLETE when more is needed, or an
+ * error.  r must be zeroed by the caller.
+ */
+static __always_inline int tlsfp_find_hello(const __u8 *buf, __u32 have,
+					    struct tlsfp_records *r)
+{
+	struct record_ctx x = {
+		.buf = buf,
+		.r = r,
+		.have = have,
+		.status = TLSFP_INCOMPLETE,
+	};
+
+	if (have > TLSFP_BUF_SIZE)
+		x.have = TLSFP_BUF_SIZE;
+	tlsfp_loop(TLSFP_MAX_RECORDS + 1, walk_record, &x);
+	return x.status;
+}
+
+struct defrag_ctx {
+	const __u8 *src;
+	__u8 *dst;
+	struct tlsfp_records *r;
+};
+
+static long defrag_byte(__u32 i, void *arg)
+{
+	struct defrag_ctx *x = arg;
+	struct tlsfp_records *r = x->r;
+	__u32 rec = r->cur_rec, pos = r->cur_pos, idx;
+
+	if (rec >= r->nr || rec >= TLSFP_MAX_RECORDS)
+		return 1;
+	idx = rec & (TLSFP_MAX_RECORDS - 1);
+	x->dst[TLSFP_IDX(TLSFP_REC_HLEN + i)] = buf_u8(x->src, r->off[idx] + pos);
+	pos++;
+	if (pos >= r->len[idx]) {
+		rec++;
+		pos = 0;
+	}
+	r->cur_rec = rec;
+	r->cur_pos = pos;
+	return 0;
+}
+
+/*
+ * Copy the hello found by tlsfp_find_hello() out of its records into dst
+ * as one record, which tlsfp_parse_hello() reads.  Returns the length of
+ * that record with its header.
+ */
+static __always_inline __u32 tlsfp_defrag_hello(const __u8 *src,
+						struct tlsfp_records *r,
+						__u8 *dst)
+{
+	struct defrag_ctx x = { .src = src, .dst = dst, .r = r };
+	__u32 total = r->hs_total;
+
+	r->cur_rec = 0;
+	r->cur_pos = 0;
+	dst[0] = TLSFP_REC_HANDSHAKE;
+	dst[1] = buf_u8(src, 1);
+	dst[2] = buf_u8(src, 2);
+	dst[3] = total >> 8;
+	dst[4] = total & 0xff;
+	tlsfp_loop(total, defrag_byte, &x);
+	return TLSFP_REC_HLEN + total;
 }
 
 #endif /* TLSFP_PARSE_H */

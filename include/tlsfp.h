@@ -31,11 +31,23 @@
 #define TLSFP_MAX_ALPN		128
 
 /*
- * Bytes of TCP payload copied from one packet for parsing.  A power of two,
- * because the parser masks every index with TLSFP_BUF_SIZE - 1 to give the
- * verifier a constant bound.
+ * Bytes of a client's TCP stream kept for one ClientHello, record headers
+ * included: the largest hello tlsfp fingerprints, from the first byte of
+ * its first record.  Real hellos are below 2 KiB, post-quantum key shares
+ * included.  A power of two, because the parser masks every index with
+ * TLSFP_BUF_SIZE - 1 to give the verifier a constant bound.
  */
-#define TLSFP_BUF_SIZE		4096
+#define TLSFP_BUF_SIZE		8192
+/*
+ * Largest piece copied from a packet in one helper call.  Buffers have this
+ * much room after TLSFP_BUF_SIZE, so that the verifier can check a copy of
+ * up to TLSFP_COPY_CHUNK bytes at any offset below TLSFP_BUF_SIZE.
+ */
+#define TLSFP_COPY_CHUNK	2048
+/* Out-of-order byte ranges remembered per partial hello. */
+#define TLSFP_REASM_RANGES	8
+/* TLS records that one reassembled ClientHello may span. */
+#define TLSFP_MAX_RECORDS	32
 
 /* Flags in tlsfp_hello.flags. */
 enum {
@@ -112,6 +124,48 @@ struct tlsfp_flow_key {
 	__u8 pad[3];
 };
 
+/* Byte range [start, end) of a client stream, as offsets from its base. */
+struct tlsfp_range {
+	__u32 start;
+	__u32 end;
+};
+
+/*
+ * A ClientHello being reassembled from several TCP segments: the client's
+ * stream from base_seq on, with the bytes in [0, have) all present and
+ * further ranges that arrived out of order.
+ */
+struct tlsfp_partial {
+	__u64 first_ns;
+	__u64 last_ns;
+	__u32 base_seq;
+	__u32 have;
+	__u32 ifindex;
+	__u16 nr_segments;
+	__u8 direction;
+	__u8 out_of_order;
+	/* Working flag of the range merge in the datapath. */
+	__u32 merged;
+	__u32 pad;
+	struct tlsfp_range ranges[TLSFP_REASM_RANGES];
+	__u8 buf[TLSFP_BUF_SIZE + TLSFP_COPY_CHUNK];
+};
+
+/* Client stream seen from its SYN on, before any ClientHello. */
+struct tlsfp_conn {
+	__u64 last_ns;
+	/* Initial sequence number: stream offset 0 is isn + 1. */
+	__u32 isn;
+	__u32 state;
+};
+
+enum tlsfp_conn_state {
+	/* SYN seen, no payload yet. */
+	TLSFP_CONN_SYN = 1,
+	/* The stream started with an HTTP CONNECT or SOCKS request. */
+	TLSFP_CONN_PREAMBLE = 2,
+};
+
 enum tlsfp_direction {
 	TLSFP_DIR_INGRESS = 0,
 	TLSFP_DIR_EGRESS = 1,
@@ -124,8 +178,27 @@ struct tlsfp_event {
 	struct tlsfp_flow_key key;
 	__u32 ifindex;
 	__u8 direction;
-	__u8 pad[3];
+	__u8 pad;
+	/* TCP segments that carried the hello. */
+	__u16 nr_segments;
+	__u32 ev_flags;
+	__u32 pad2;
 	struct tlsfp_hello hello;
+};
+
+/* Flags in tlsfp_event.ev_flags. */
+enum {
+	/* The hello spanned several TCP segments or TLS records. */
+	TLSFP_EV_REASSEMBLED	= 1 << 0,
+	/* Segments arrived out of order. */
+	TLSFP_EV_OUT_OF_ORDER	= 1 << 1,
+	/*
+	 * No fingerprint: the flow ended or idled out before its hello was
+	 * whole, or the hello is larger than TLSFP_BUF_SIZE.  The hello
+	 * fields are zero.
+	 */
+	TLSFP_EV_TRUNCATED	= 1 << 2,
+	TLSFP_EV_TOO_LARGE	= 1 << 3,
 };
 
 /*
@@ -148,6 +221,18 @@ enum tlsfp_counter {
 	TLSFP_CNT_LOAD_BYTES,
 	TLSFP_CNT_RINGBUF_FULL,
 	TLSFP_CNT_FLOW_INSERT,
+	TLSFP_CNT_SYN_TRACKED,
+	TLSFP_CNT_PREAMBLE,
+	TLSFP_CNT_GIVEN_UP,
+	TLSFP_CNT_PARTIAL_CREATED,
+	TLSFP_CNT_SEGMENTS_BUFFERED,
+	TLSFP_CNT_REASSEMBLED,
+	TLSFP_CNT_OUT_OF_ORDER,
+	TLSFP_CNT_RETRANSMIT,
+	TLSFP_CNT_RANGES_FULL,
+	TLSFP_CNT_TIMEOUT,
+	TLSFP_CNT_FLOW_ENDED,
+	TLSFP_CNT_TOO_LARGE,
 	TLSFP_CNT_MAX,
 };
 

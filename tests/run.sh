@@ -53,13 +53,19 @@ want() {
 suites=("$@")
 
 if want unit; then
-	for t in "$out"/tests/test_parse "$out"/tests/test_ja3; do
-		run_suite "unit/$(basename "$t")" "$t"
+	for src in tests/unit/test_*.c; do
+		t=$(basename "$src" .c)
+		run_suite "unit/$t" "$out/tests/$t"
 	done
 fi
 if want prog; then
 	run_suite prog/fixtures "$out/tests/test_fixtures" \
 		tests/fixtures/fixtures.tsv tests/fixtures/pcap
+	for src in tests/prog/test_*.c; do
+		t=$(basename "$src" .c)
+		[ "$t" = test_fixtures ] && continue
+		run_suite "prog/$t" "$out/tests/$t"
+	done
 fi
 if want vectors; then
 	run_suite vectors /usr/bin/python3 tests/vectors/test_vectors.py \

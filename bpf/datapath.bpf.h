@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Per-packet work shared by the XDP and TC programs: find the first
+ * ClientHello of each client stream, reassembling it when it spans several
+ * TCP segments or TLS records, and report it.  Nothing here decides a
+ * verdict.
+ */
+#ifndef TLSFP_DATAPATH_BPF_H
+#define TLSFP_DATAPATH_BPF_H
+
+#include "compat.h"
+#include "parse.h"
+#include "maps.bpf.h"
+
+/* Load-time settings, written by the loader through the skeleton. */
+/* A partial hello idle this long is given up and reported truncated. */
+const volatile __u64 reasm_timeout_ns = 10ULL * 1000000000;
+/* Stream bytes after a SYN in which a ClientHello may start. */
+const volatile __u32 look_limit = 16384;
+
+/*
+ * Capture time of the packet being replayed by tlsfp -r, written by the
+ * loader before each BPF_PROG_TEST_RUN; 0 when running live.
+ */
+__u64 replay_now_ns = 0;
+
+/* What a packet program passes down to the shared code. */
+struct tlsfp_ctx {
+	void *ctx;
+	__u32 ifindex;
+	__u8 direction;
+	__u64 now;
+	struct tlsfp_pkt pkt;
+	struct tlsfp_scratch *s;
+};
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void count_status(int status)
+{
+	switch (status) {
+	case TLSFP_ERR_L2:
+		count(TLSFP_CNT_ERR_L2);
+		break;
+	case TLSFP_ERR_L3:
+		count(TLSFP_CNT_ERR_L3);
+		break;
+	case TLSFP_ERR_L4:
+		count(TLSFP_CNT_ERR_L4);
+		break;
+	case TLSFP_FRAGMENT:
+		count(TLSFP_CNT_IP_FRAGMENT);
+		break;
+	case TLSFP_ERR_RECORD:
+		count(TLSFP_CNT_ERR_RECORD);
+		break;
+	case TLSFP_ERR_HELLO:
+		count(TLSFP_CNT_ERR_HELLO);
+		break;
+	case TLSFP_INCOMPLETE:
+		count(TLSFP_CNT_INCOMPLETE);
+		break;
+	case TLSFP_TOO_LARGE:
+		count(TLSFP_CNT_TOO_LARGE);
+		break;
+	}
+}
+
+#define HELLO_WORDS (sizeof(struct tlsfp_hello) / sizeof(__u64))
+
+static long zero_word(__u32 i, void *arg)
+{
+	__u64 *words = *(__u64 **)arg;
+
+	if (i >= HELLO_WORDS)
+		return 1;
+	words[i] = 0;
+	return 0;
+}
+
+/*
+ * Zero a hello in place.  clang 14 cannot expand a memset this large for
+ * BPF, and a plain loop is turned back into one, so bpf_loop does it.
+ */
+static __always_inline void zero_hello(struct tlsfp_hello *h)
+{
+	__u64 *words = (__u64 *)h;
+
+	bpf_loop(HELLO_WORDS, zero_word, &words, 0);
+}
+
+/*
+ * The parser, the record walk and the defragmentation run as global BPF
+ * functions: the verifier checks a global function once, on its own, where
+ * an inlined or static one is checked again at every call site and with
+ * every caller state, which took the program past the verifier's 1M
+ * instruction limit.  Pointer arguments are sized by their struct type, so
+ * buffers are passed as struct tlsfp_bytes.
+ */
+struct tlsfp_bytes {
+	__u8 b[TLSFP_BUF_SIZE + TLSFP_COPY_CHUNK];
+};
+
+__noinline int tlsfp_sub_parse(struct tlsfp_bytes *buf, __u32 len,
+			       struct tlsfp_hello *h)
+{
+	if (!buf || !h)
+		return TLSFP_ERR_HELLO;
+	zero_hello(h);
+	return tlsfp_parse_hello(buf->b, len, h);
+}
+
+__noinline int tlsfp_sub_find(struct tlsfp_bytes *buf, __u32 have,
+			      struct tlsfp_records *r)
+{
+	if (!buf || !r)
+		return TLSFP_ERR_RECORD;
+	__builtin_memset(r, 0, sizeof(*r));
+	return tlsfp_find_hello(buf->b, have, r);
+}
+
+__noinline int tlsfp_sub_defrag(struct tlsfp_bytes *src,
+				struct tlsfp_records *r,
+				struct tlsfp_bytes *dst)
+{
+	if (!src || !r || !dst)
+		return 0;
+	return tlsfp_defrag_hello(src->b, r, dst->b);
+}
+
+/*
+ * Copy len bytes of the packet at off into buf.  The XDP and TC helpers
+ * both handle data outside the linear area (XDP fragments, skb pages).
+ * xdp is a constant at every call, passed down from the entry point as an
+ * argument rather than in struct tlsfp_ctx: that struct's address reaches
+ * helper calls, so clang would reload the flag and keep both helper calls,
+ * and the verifier rejects the one the program type does not allow.
+ */
+static __always_inline long load_bytes(struct tlsfp_ctx *c, const bool xdp,
+				       __u32 off, void *buf, __u32 len)
+{
+	if (xdp)
+		return bpf_xdp_load_bytes(c->ctx, off, buf, len);
+	return bpf_skb_load_bytes(c->ctx, off, buf, len);
+}
+
+/*
+ * Send the event in scratch for this flow: record it in the flows map, so
+ * that later hellos of the flow are ignored, and in the ring buffer.
+ */
+static __always_inline void emit(struct tlsfp_ctx *c, __u32 ev_flags,
+				 __u16 nr_segments)
+{
+	struct tlsfp_event *ev = &c->s->ev;
+
+	ev->ts_ns = c->now;
+	ev->key = c->pkt.key;
+	ev->ifindex = c->ifindex;
+	ev->direction = c->direction;
+	ev->nr_segments = nr_segments;
+	ev->ev_flags = ev_flags;
+	if (!(ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE))) {
+		count(TLSFP_CNT_HELLOS);
+		if (ev->hello.flags & TLSFP_HELLO_F_NO_JA3)
+			count(TLSFP_CNT_HELLOS_NO_JA3);
+		if (bpf_map_update_elem(&flows, &c->pkt.key, ev, BPF_NOEXIST))
+			count(TLSFP_CNT_FLOW_INSERT);
+	}
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
+		count(TLSFP_CNT_RINGBUF_FULL);
+}
+
+/* Report a hello that will never be whole; the event has no fields. */
+static __always_inline void emit_truncated(struct tlsfp_ctx *c, __u32 why,
+					   __u16 nr_segments)
+{
+	zero_hello(&c->s->ev.hello);
+	emit(c, why, nr_segments);
+}
+
+/*
+ * Copy the payload bytes [from, to) of the packet, stream offsets relative
+ * to the payload's first byte at stream offset seg_off, into p->buf.
+ */
+static __always_inline int copy_segment(struct tlsfp_ctx *c, const bool xdp,
+					struct tlsfp_partial *p, __u32 seg_off,
+					__u32 from, __u32 to)
+{
+	__u32 done, chunk, i;
+
+	/* TLSFP_BUF_SIZE / TLSFP_COPY_CHUNK copies at most. */
+	for (i = 0; i < TLSFP_BUF_SIZE / TLSFP_COPY_CHUNK; i++) {
+		done = from + i * TLSFP_COPY_CHUNK;
+		if (done >= to)
+			break;
+		chunk = to - done;
+		if (chunk > TLSFP_COPY_CHUNK)
+			chunk = TLSFP_COPY_CHUNK;
+		/* chunk > 0 here; the barrier keeps clang from folding the
+		 * check the verifier needs to see. */
+		asm volatile("" : "+r"(chunk));
+		if (chunk < 1 || chunk > TLSFP_COPY_CHUNK)
+			return -1;
+		if (load_bytes(c, xdp, c->pkt.payload_off + (done - seg_off),
+			       &p->buf[done & (TLSFP_BUF_SIZE - 1)], chunk))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads and writes of partial-hello state go through memory: a value kept
+ * in a register across the unrolled loops below is tracked exactly by the
+ * verifier, which then cannot merge the states of different iterations.
+ */
+#define READ_MEM(x) (*(volatile __typeof__(x) *)&(x))
+#define WRITE_MEM(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+
+/* Merge the ranges that now touch [0, have) into have. */
+static __always_inline void merge_ranges(struct tlsfp_partial *p)
+{
+	int pass, i;
+
+	/* A pass absorbs at least one range or changes nothing. */
+	for (pass = 0; pass < TLSFP_REASM_RANGES; pass++) {
+		for (i = 0; i < TLSFP_REASM_RANGES; i++) {
+			struct tlsfp_range *r = &p->ranges[i];
+			__u32 end = READ_MEM(r->end);
+
+			if (!end || READ_MEM(r->start) > READ_MEM(p->have))
+				continue;
+			if (end > READ_MEM(p->have))
+				WRITE_MEM(p->have, end);
+			WRITE_MEM(r->start, 0);
+			WRITE_MEM(r->end, 0);
+			WRITE_MEM(p->merged, 1);
+		}
+		if (!READ_MEM(p->merged))
+			break;
+		WRITE_MEM(p->merged, 0);
+	}
+}
+
+/* Remember an out-of-order range; false if no slot is free. */
+static __always_inline bool add_range(struct tlsfp_partial *p, __u32 start,
+				      __u32 end)
+{
+	int i;
+
+	for (i = 0; i < TLSFP_REASM_RANGES; i++) {
+		struct tlsfp_range *r = &p->ranges[i];
+
+		if (READ_MEM(r->end) && start >= READ_MEM(r->start) &&
+		    end <= READ_MEM(r->end))
+			return true;	/* already held */
+	}
+	for (i = 0; i < TLSFP_REASM_RANGES; i++) {
+		struct tlsfp_range *r = &p->ranges[i];
+
+		if (!READ_MEM(r->end)) {
+			WRITE_MEM(r->start, start);
+			WRITE_MEM(r->end, end);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Add the packet's payload, which starts at stream offset seg_off, to the
+ * partial hello p.  Returns true if the bytes present from offset 0 grew.
+ */
+static __always_inline int add_segment(struct tlsfp_ctx *c, const bool xdp,
+				       struct tlsfp_partial *p, __u32 seg_off)
+{
+	__u32 from = seg_off, to = seg_off + c->pkt.payload_len, old = p->have;
+
+	if (to > TLSFP_BUF_SIZE)
+		to = TLSFP_BUF_SIZE;
+	if (from >= to)
+		return 0;	/* beyond the buffer: the walk reports it */
+	p->nr_segments++;
+	p->last_ns = c->now;
+	if (to <= p->have) {
+		count(TLSFP_CNT_RETRANSMIT);
+		return 0;
+	}
+	/* Bytes already present are copied again: same bytes, one copy. */
+	if (copy_segment(c, xdp, p, seg_off, from, to)) {
+		count(TLSFP_CNT_LOAD_BYTES);
+		return 0;
+	}
+	count(TLSFP_CNT_SEGMENTS_BUFFERED);
+	if (from > p->have) {
+		p->out_of_order = 1;
+		count(TLSFP_CNT_OUT_OF_ORDER);
+		if (!add_range(p, from, to))
+			count(TLSFP_CNT_RANGES_FULL);
+		return 0;
+	}
+	p->have = to;
+	merge_ranges(p);
+	return p->have > old;
+}
+
+/*
+ * Try to complete the partial hello p; report it and return true when it
+ * is finished with, fingerprinted or not.
+ */
+static __always_inline bool complete(struct tlsfp_ctx *c,
+				     struct tlsfp_partial *p)
+{
+	struct tlsfp_scratch *s = c->s;
+	struct tlsfp_records *r = &s->rec;
+	__u32 flags = TLSFP_EV_REASSEMBLED, len;
+	int err;
+
+	err = tlsfp_sub_find((struct tlsfp_bytes *)p->buf, p->have, r);
+	if (err == TLSFP_INCOMPLETE)
+		return false;
+	if (p->out_of_order)
+		flags |= TLSFP_EV_OUT_OF_ORDER;
+	if (err == TLSFP_TOO_LARGE) {
+		count(TLSFP_CNT_TOO_LARGE);
+		emit_truncated(c, flags | TLSFP_EV_TOO_LARGE, p->nr_segments);
+		return true;
+	}
+	if (err) {
+		count_status(err);
+		return true;
+	}
+
+	if (r->nr == 1) {
+		err = tlsfp_sub_parse((struct tlsfp_bytes *)p->buf, p->have,
+				      &s->ev.hello);
+	} else {
+		len = tlsfp_sub_defrag((struct tlsfp_bytes *)p->buf, r,
+				       (struct tlsfp_bytes *)s->part.buf);
+		err = tlsfp_sub_parse((struct tlsfp_bytes *)s->part.buf, len,
+				      &s->ev.hello);
+	}
+	if (err) {
+		count_status(err);
+		return true;
+	}
+	count(TLSFP_CNT_REASSEMBLED);
+	emit(c, flags, p->nr_segments);
+	return true;
+}
+
+/* A segment of a flow whose hello is being reassembled. */
+static __always_inline void continue_partial(struct tlsfp_ctx *c,
+					     const bool xdp,
+					     struct tlsfp_partial *p)
+{
+	__u32 seg_off = c->pkt.seq - p->base_seq, skip;
+
+	if (c->now - p->last_ns > reasm_timeout_ns) {
+		count(TLSFP_CNT_TIMEOUT);
+		emit_truncated(c, TLSFP_EV_TRUNCATED, p->nr_segments);
+		bpf_map_delete_elem(&partials, &c->pkt.key);
+		return;
+	}
+	/* A segment that starts before the base: use the part after it. */
+	if (seg_off >= 0x80000000) {
+		skip = -seg_off;
+		if (skip >= c->pkt.payload_len) {
+			count(TLSFP_CNT_RETRANSMIT);
+			return;
+		}
+		c->pkt.payload_off += skip;
+		c->pkt.payload_len -= skip;
+		seg_off = 0;
+	}
+	if (add_segment(c, xdp, p, seg_off) && complete(c, p))
+		bpf_map_delete_elem(&partials, &c->pkt.key);
+}
+
+/*
+ * Start reassembly with the segment already copied to scratch->part.buf
+ * at its stream offset, and the partial header set up in scratch.
+ */
+static __always_inline void start_partial(struct tlsfp_ctx *c)
+{
+	struct tlsfp_partial *p;
+
+	count(TLSFP_CNT_PARTIAL_CREATED);
+	if (bpf_map_update_elem(&partials, &c->pkt.key, &c->s->part,
+				BPF_ANY)) {
+		count(TLSFP_CNT_FLOW_INSERT);
+		return;
+	}
+	p = bpf_map_lookup_elem(&partials, &c->pkt.key);
+	if (p && p->have && complete(c, p))
+		bpf_map_delete_elem(&partials, &c->pkt.key);
+}
+
+static __always_inline void init_partial(struct tlsfp_ctx *c, __u32 base)
+{
+	struct tlsfp_partial *p = &c->s->part;
+
+	p->first_ns = c->now;
+	p->last_ns = c->now;
+	p->base_seq = base;
+	p->have = 0;
+	p->ifindex = c->ifindex;
+	p->nr_segments = 0;
+	p->direction = c->direction;
+	p->out_of_order = 0;
+	__builtin_memset(p->ranges, 0, sizeof(p->ranges));
+}
+
+/*
+ * A segment that starts with a ClientHello record: parse it at once if it
+ * holds the whole hello, else start reassembly.
+ */
+static __always_inline void start_hello(struct tlsfp_ctx *c, const bool xdp)
+{
+	struct tlsfp_scratch *s = c->s;
+	__u32 len = c->pkt.payload_len;
+	int err;
+
+	/* Only the first ClientHello of a flow counts. */
+	if (bpf_map_lookup_elem(&flows, &c->pkt.key)) {
+		count(TLSFP_CNT_REPEAT_HELLO);
+		return;
+	}
+	if (len > TLSFP_BUF_SIZE)
+		len = TLSFP_BUF_SIZE;
+	/*
+	 * len >= TLSFP_REC_HLEN + 1 here, but clang drops a check it can
+	 * prove, and the verifier wants to see len > 0 at the helper call.
+	 */
+	asm volatile("" : "+r"(len));
+	if (len < 1 || len > TLSFP_BUF_SIZE)
+		return;
+	if (load_bytes(c, xdp, c->pkt.payload_off, s->part.buf, len)) {
+		count(TLSFP_CNT_LOAD_BYTES);
+		return;
+	}
+
+	err = tlsfp_sub_parse((struct tlsfp_bytes *)s->part.buf, len,
+			      &s->ev.hello);
+	if (!err) {
+		emit(c, 0, 1);
+		return;
+	}
+	if (err != TLSFP_INCOMPLETE) {
+		count_status(err);
+		return;
+	}
+	init_partial(c, c->pkt.seq);
+	s->part.have = len;
+	s->part.nr_segments = 1;
+	count(TLSFP_CNT_SEGMENTS_BUFFERED);
+	start_partial(c);
+}
+
+/*
+ * A segment of a stream whose SYN was seen and in which no ClientHello has
+ * started yet.  head holds the first head_len bytes of its payload.
+ */
+static __always_inline void handle_conn(struct tlsfp_ctx *c, const bool xdp,
+					struct tlsfp_conn *conn,
+					const __u8 *head, __u32 head_len)
+{
+	__u32 seg_off = c->pkt.seq - (conn->isn + 1);
+
+	if (seg_off == 0) {
+		if (conn->state == TLSFP_CONN_SYN &&
+		    tlsfp_is_proxy_preamble(head, head_len)) {
+			conn->state = TLSFP_CONN_PREAMBLE;
+			conn->last_ns = c->now;
+			count(TLSFP_CNT_PREAMBLE);
+			return;
+		}
+		/* Neither TLS nor a proxy request: not a TLS client. */
+		bpf_map_delete_elem(&conns, &c->pkt.key);
+		return;
+	}
+	if (seg_off >= look_limit) {
+		count(TLSFP_CNT_GIVEN_UP);
+		bpf_map_delete_elem(&conns, &c->pkt.key);
+		return;
+	}
+	if (conn->state != TLSFP_CONN_SYN)
+		return;
+	/*
+	 * Data past the stream's start before its first byte: segments out
+	 * of order.  Keep them in case the stream turns out to be TLS.
+	 */
+	init_partial(c, conn->isn + 1);
+	if (copy_segment(c, xdp, &c->s->part, seg_off, seg_off,
+			 seg_off + c->pkt.payload_len > TLSFP_BUF_SIZE ?
+			 TLSFP_BUF_SIZE : seg_off + c->pkt.payload_len)) {
+		count(TLSFP_CNT_LOAD_BYTES);
+		return;
+	}
+	c->s->part.nr_segments = 1;
+	c->s->part.out_of_order = 1;
+	if (seg_off < TLSFP_BUF_SIZE)
+		add_range(&c->s->part, seg_off,
+			  seg_off + c->pkt.payload_len > TLSFP_BUF_SIZE ?
+			  TLSFP_BUF_SIZE : seg_off + c->pkt.payload_len);
+	count(TLSFP_CNT_OUT_OF_ORDER);
+	count(TLSFP_CNT_SEGMENTS_BUFFERED);
+	bpf_map_delete_elem(&conns, &c->pkt.key);
+	start_partial(c);
+}
+
+/* A client's SYN: remember where its stream starts. */
+static __always_inline void track_syn(struct tlsfp_ctx *c)
+{
+	struct tlsfp_conn conn = {
+		.last_ns = c->now,
+		.isn = c->pkt.seq,
+		.state = TLSFP_CONN_SYN,
+	};
+
+	if (bpf_map_lookup_elem(&flows, &c->pkt.key))
+		return;
+	count(TLSFP_CNT_SYN_TRACKED);
+	bpf_map_update_elem(&conns, &c->pkt.key, &conn, BPF_ANY);
+}
+
+/* FIN or RST: a hello still partial will never be whole. */
+static __always_inline void end_flow(struct tlsfp_ctx *c)
+{
+	struct tlsfp_partial *p = bpf_map_lookup_elem(&partials, &c->pkt.key);
+
+	if (p) {
+		count(TLSFP_CNT_FLOW_ENDED);
+		emit_truncated(c, TLSFP_EV_TRUNCATED, p->nr_segments);
+		bpf_map_delete_elem(&partials, &c->pkt.key);
+	}
+	bpf_map_delete_elem(&conns, &c->pkt.key);
+}
+
+static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
+					  const __u8 *data, const __u8 *end)
+{
+	struct tlsfp_partial *p;
+	struct tlsfp_conn *conn;
+	__u8 head[TLSFP_REC_HLEN + 1] = {};
+	__u32 zero = 0, head_len;
+	int err;
+
+	count(TLSFP_CNT_PACKETS);
+	err = tlsfp_parse_pkt(data, end, &c->pkt);
+	if (err) {
+		count_status(err);
+		return;
+	}
+	c->now = replay_now_ns ? replay_now_ns : bpf_ktime_get_ns();
+	if ((c->pkt.tcp_flags & (TLSFP_TCP_SYN | TLSFP_TCP_ACK)) ==
+	    TLSFP_TCP_SYN) {
+		track_syn(c);
+		return;
+	}
+	if (c->pkt.payload_len) {
+		count(TLSFP_CNT_TCP_PAYLOAD);
+		c->s = bpf_map_lookup_elem(&scratch, &zero);
+		if (!c->s)
+			return;
+
+		p = bpf_map_lookup_elem(&partials, &c->pkt.key);
+		if (p) {
+			continue_partial(c, xdp, p);
+		} else {
+			head_len = c->pkt.payload_len;
+			if (head_len > sizeof(head))
+				head_len = sizeof(head);
+			asm volatile("" : "+r"(head_len));
+			if (head_len < 1 || head_len > sizeof(head))
+				return;
+			if (load_bytes(c, xdp, c->pkt.payload_off, head, head_len)) {
+				count(TLSFP_CNT_LOAD_BYTES);
+				return;
+			}
+			conn = bpf_map_lookup_elem(&conns, &c->pkt.key);
+			if (head_len == sizeof(head) &&
+			    tlsfp_is_hello_start(head)) {
+				if (conn)
+					bpf_map_delete_elem(&conns,
+							    &c->pkt.key);
+				start_hello(c, xdp);
+			} else if (conn) {
+				handle_conn(c, xdp, conn, head, head_len);
+			}
+		}
+	}
+	if (c->pkt.tcp_flags & (TLSFP_TCP_FIN | TLSFP_TCP_RST)) {
+		if (!c->s)
+			c->s = bpf_map_lookup_elem(&scratch, &zero);
+		if (c->s)
+			end_flow(c);
+	}
+}
+
+#endif /* TLSFP_DATAPATH_BPF_H */
