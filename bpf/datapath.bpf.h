@@ -354,6 +354,13 @@ static __always_inline bool complete(struct tlsfp_ctx *c,
 	return true;
 }
 
+/* Forget the partial hello of this flow. */
+static __always_inline void drop_partial(struct tlsfp_ctx *c)
+{
+	if (!bpf_map_delete_elem(&partials, &c->pkt.key))
+		count(TLSFP_CNT_PARTIAL_DONE);
+}
+
 /* A segment of a flow whose hello is being reassembled. */
 static __always_inline void continue_partial(struct tlsfp_ctx *c,
 					     const bool xdp,
@@ -364,7 +371,7 @@ static __always_inline void continue_partial(struct tlsfp_ctx *c,
 	if (c->now - p->last_ns > reasm_timeout_ns) {
 		count(TLSFP_CNT_TIMEOUT);
 		emit_truncated(c, TLSFP_EV_TRUNCATED, p->nr_segments);
-		bpf_map_delete_elem(&partials, &c->pkt.key);
+		drop_partial(c);
 		return;
 	}
 	/* A segment that starts before the base: use the part after it. */
@@ -379,7 +386,7 @@ static __always_inline void continue_partial(struct tlsfp_ctx *c,
 		seg_off = 0;
 	}
 	if (add_segment(c, xdp, p, seg_off) && complete(c, p))
-		bpf_map_delete_elem(&partials, &c->pkt.key);
+		drop_partial(c);
 }
 
 /*
@@ -398,7 +405,7 @@ static __always_inline void start_partial(struct tlsfp_ctx *c)
 	}
 	p = bpf_map_lookup_elem(&partials, &c->pkt.key);
 	if (p && p->have && complete(c, p))
-		bpf_map_delete_elem(&partials, &c->pkt.key);
+		drop_partial(c);
 }
 
 static __always_inline void init_partial(struct tlsfp_ctx *c, __u32 base)
@@ -537,7 +544,7 @@ static __always_inline void end_flow(struct tlsfp_ctx *c)
 	if (p) {
 		count(TLSFP_CNT_FLOW_ENDED);
 		emit_truncated(c, TLSFP_EV_TRUNCATED, p->nr_segments);
-		bpf_map_delete_elem(&partials, &c->pkt.key);
+		drop_partial(c);
 	}
 	bpf_map_delete_elem(&conns, &c->pkt.key);
 }

@@ -233,6 +233,8 @@ enum tlsfp_counter {
 	TLSFP_CNT_TIMEOUT,
 	TLSFP_CNT_FLOW_ENDED,
 	TLSFP_CNT_TOO_LARGE,
+	/* Partial hellos removed by the datapath, for any reason. */
+	TLSFP_CNT_PARTIAL_DONE,
 	TLSFP_CNT_MAX,
 };
 

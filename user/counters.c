@@ -58,6 +58,8 @@ static const struct {
 				   "flows ended (FIN, RST) with a partial hello" },
 	[TLSFP_CNT_TOO_LARGE] = { "too_large",
 				  "ClientHellos over the per-flow byte limit" },
+	[TLSFP_CNT_PARTIAL_DONE] = { "partial_done",
+				     "partial hellos finished in the datapath" },
 };
 
 const char *tlsfp_counter_name(unsigned int idx)
@@ -101,7 +103,9 @@ void tlsfp_counters_print(FILE *f, const struct tlsfp_counters *c, bool all)
 	for (i = 0; i < TLSFP_CNT_MAX; i++) {
 		if (!all && !c->v[i])
 			continue;
-		fprintf(f, "  %-18s %12llu  %s\n", counter_info[i].name,
-			(unsigned long long)c->v[i], counter_info[i].help);
+		fprintf(f, "  %-18s %12llu  %s\n",
+			counter_info[i].name ?: "?",
+			(unsigned long long)c->v[i],
+			counter_info[i].help ?: "");
 	}
 }

@@ -37,8 +37,23 @@ int tlsfp_session_report(struct tlsfp_session *s,
 	if (s->stop)
 		return 0;
 	r.ifname = ifname_of(s, ev->ifindex);
-	len = tlsfp_ja3_string(&ev->hello, ja3, sizeof(ja3));
-	if (len >= 0) {
+	if (ev->ev_flags & TLSFP_EV_TOO_LARGE) {
+		snprintf(reason, sizeof(reason),
+			 "truncated: ClientHello larger than the %u bytes tlsfp keeps",
+			 TLSFP_BUF_SIZE);
+		r.no_ja3_reason = reason;
+		len = -1;
+	} else if (ev->ev_flags & TLSFP_EV_TRUNCATED) {
+		snprintf(reason, sizeof(reason),
+			 "truncated: the flow ended or idled out before its ClientHello was whole");
+		r.no_ja3_reason = reason;
+		len = -1;
+	} else {
+		len = tlsfp_ja3_string(&ev->hello, ja3, sizeof(ja3));
+	}
+	if (r.no_ja3_reason) {
+		/* Truncated: nothing of the hello is known. */
+	} else if (len >= 0) {
 		err = tlsfp_md5_hex(ja3, len, md5);
 		if (err) {
 			pr_err("MD5 of the JA3 string failed (OpenSSL)");

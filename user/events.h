@@ -21,6 +21,11 @@ struct tlsfp_session {
 	uint64_t frame;
 	/* Events shorter than struct tlsfp_event; never expected. */
 	uint64_t bad_events;
+	/* Partial hellos expired by tlsfp_session_tick(). */
+	int partials_fd;
+	uint64_t timeout_ns;
+	uint64_t last_sweep_ns;
+	uint64_t timeouts;
 	/* Set when the limit is reached or stdout is closed. */
 	bool stop;
 	int err;

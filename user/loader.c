@@ -112,6 +112,21 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 		if (err)
 			goto fail_size;
 	}
+	if (o->max_flows) {
+		err = bpf_map__set_max_entries(skel->maps.conns, o->max_flows);
+		if (err)
+			goto fail_size;
+	}
+	if (o->max_partial) {
+		err = bpf_map__set_max_entries(skel->maps.partials,
+					       o->max_partial);
+		if (err)
+			goto fail_size;
+	}
+	if (o->reasm_timeout_ns)
+		skel->rodata->reasm_timeout_ns = o->reasm_timeout_ns;
+	if (o->look_limit)
+		skel->rodata->look_limit = o->look_limit;
 	if (o->ringbuf_size) {
 		err = bpf_map__set_max_entries(skel->maps.events,
 					       o->ringbuf_size);

@@ -17,7 +17,10 @@ struct tlsfp_loader_opts {
 	enum tlsfp_xdp_mode xdp_mode;
 	bool force;
 	__u32 max_flows;
+	__u32 max_partial;
 	__u32 ringbuf_size;
+	__u32 look_limit;
+	__u64 reasm_timeout_ns;
 };
 
 struct tlsfp_bpf;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/libbpf.h>
 
 #include "counters.h"
@@ -14,10 +15,14 @@
 #include "loader.h"
 #include "log.h"
 #include "replay.h"
+#include "sweep.h"
 #include "tlsfp.skel.h"
 
 #define EXIT_USAGE 2
 #define DEFAULT_MAX_FLOWS 8192
+#define DEFAULT_MAX_PARTIAL 1024
+#define DEFAULT_REASM_TIMEOUT 10
+#define DEFAULT_LOOK_LIMIT 16384
 #define DEFAULT_RINGBUF_MB 4
 
 struct options {
@@ -55,16 +60,26 @@ static void usage(FILE *f)
 "                          generic\n"
 "      --force             replace an XDP program already on IFACE\n"
 "      --max-flows N       flows remembered, oldest evicted first (default %d)\n"
+"      --max-partial N     ClientHellos reassembled at once, oldest evicted\n"
+"                          first (default %d, %zu bytes each)\n"
+"      --reasm-timeout S   seconds a partial ClientHello may idle (default %d)\n"
+"      --look-limit BYTES  bytes of a stream after its SYN in which a\n"
+"                          ClientHello may start (default %d)\n"
 "      --ringbuf-size MB   event ring buffer size, a power of 2 (default %d)\n"
 "  -V, --version           print tlsfp's and libbpf's versions\n"
 "  -h, --help              print this help\n",
-		DEFAULT_MAX_FLOWS, DEFAULT_RINGBUF_MB);
+		DEFAULT_MAX_FLOWS, DEFAULT_MAX_PARTIAL,
+		sizeof(struct tlsfp_partial), DEFAULT_REASM_TIMEOUT,
+		DEFAULT_LOOK_LIMIT, DEFAULT_RINGBUF_MB);
 }
 
 enum {
 	OPT_XDP_MODE = 256,
 	OPT_FORCE,
 	OPT_MAX_FLOWS,
+	OPT_MAX_PARTIAL,
+	OPT_REASM_TIMEOUT,
+	OPT_LOOK_LIMIT,
 	OPT_RINGBUF_SIZE,
 };
 
@@ -80,6 +95,9 @@ static const struct option long_opts[] = {
 	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "max-partial", required_argument, NULL, OPT_MAX_PARTIAL },
+	{ "reasm-timeout", required_argument, NULL, OPT_REASM_TIMEOUT },
+	{ "look-limit", required_argument, NULL, OPT_LOOK_LIMIT },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{},
 };
@@ -111,6 +129,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	o->load.xdp_mode = TLSFP_XDP_AUTO;
 	o->load.max_flows = DEFAULT_MAX_FLOWS;
+	o->load.max_partial = DEFAULT_MAX_PARTIAL;
+	o->load.reasm_timeout_ns = DEFAULT_REASM_TIMEOUT * 1000000000ULL;
+	o->load.look_limit = DEFAULT_LOOK_LIMIT;
 	o->load.ringbuf_size = DEFAULT_RINGBUF_MB << 20;
 
 	while ((c = getopt_long(argc, argv, "i:r:jc:svVh", long_opts,
@@ -164,6 +185,21 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return EXIT_USAGE;
 			o->load.max_flows = v;
 			break;
+		case OPT_MAX_PARTIAL:
+			if (parse_u64("--max-partial", optarg, 1, 1 << 20, &v))
+				return EXIT_USAGE;
+			o->load.max_partial = v;
+			break;
+		case OPT_REASM_TIMEOUT:
+			if (parse_u64("--reasm-timeout", optarg, 1, 3600, &v))
+				return EXIT_USAGE;
+			o->load.reasm_timeout_ns = v * 1000000000ULL;
+			break;
+		case OPT_LOOK_LIMIT:
+			if (parse_u64("--look-limit", optarg, 1, 1 << 30, &v))
+				return EXIT_USAGE;
+			o->load.look_limit = v;
+			break;
 		case OPT_RINGBUF_SIZE:
 			if (parse_u64("--ringbuf-size", optarg, 1, 1024, &v))
 				return EXIT_USAGE;
@@ -200,6 +236,59 @@ static int parse_args(int argc, char **argv, struct options *o)
 	return 0;
 }
 
+/* Memory the kernel sets aside for one map, from its definition. */
+static unsigned long long map_bytes(const struct bpf_map *m)
+{
+	unsigned long long n = bpf_map__max_entries(m);
+	int ncpus = libbpf_num_possible_cpus();
+
+	switch (bpf_map__type(m)) {
+	case BPF_MAP_TYPE_RINGBUF:
+		return n;
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		return n * bpf_map__value_size(m) * (ncpus > 0 ? ncpus : 1);
+	default:
+		return n * (bpf_map__key_size(m) + bpf_map__value_size(m));
+	}
+}
+
+static void print_memory(struct tlsfp_bpf *skel)
+{
+	const struct bpf_map *maps[] = {
+		skel->maps.flows, skel->maps.partials, skel->maps.conns,
+		skel->maps.events, skel->maps.scratch, skel->maps.counters,
+	};
+	unsigned long long total = 0, b;
+	unsigned int i;
+
+	fprintf(stderr, "tlsfp: BPF map memory (entries x key and value, before kernel overhead):\n");
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		b = map_bytes(maps[i]);
+		total += b;
+		fprintf(stderr, "  %-10s %8u entries %12llu bytes\n",
+			bpf_map__name(maps[i]), bpf_map__max_entries(maps[i]),
+			b);
+	}
+	fprintf(stderr, "  %-10s %8s         %12llu bytes\n", "total", "", total);
+}
+
+/*
+ * Partial hellos the LRU map evicted to make room: those started, less
+ * those finished by the datapath or the sweep, less those still held.
+ */
+static long long partial_evictions(struct tlsfp_bpf *skel,
+				   const struct tlsfp_counters *c,
+				   const struct tlsfp_session *s)
+{
+	long held = tlsfp_count_entries(bpf_map__fd(skel->maps.partials),
+					sizeof(struct tlsfp_flow_key));
+	long long n = (long long)c->v[TLSFP_CNT_PARTIAL_CREATED] -
+		      (long long)c->v[TLSFP_CNT_PARTIAL_DONE] -
+		      (long long)s->timeouts - held;
+
+	return n > 0 ? n : 0;
+}
+
 static void print_summary(const struct options *o, struct tlsfp_bpf *skel,
 			  const struct tlsfp_session *s)
 {
@@ -221,8 +310,27 @@ static void print_summary(const struct options *o, struct tlsfp_bpf *skel,
 				     c.v[TLSFP_CNT_ERR_RECORD] +
 				     c.v[TLSFP_CNT_ERR_HELLO]),
 		(unsigned long long)c.v[TLSFP_CNT_RINGBUF_FULL]);
-	if (o->stats || o->verbose)
-		tlsfp_counters_print(stderr, &c, o->stats);
+	if (!o->stats && !o->verbose)
+		return;
+	tlsfp_counters_print(stderr, &c, o->stats);
+	if (o->stats || s->timeouts)
+		fprintf(stderr, "  %-18s %12llu  %s\n", "swept_partial",
+			(unsigned long long)s->timeouts,
+			"partial hellos expired by the idle sweep");
+	if (o->stats) {
+		fprintf(stderr, "  %-18s %12lld  %s\n", "evicted_partial",
+			partial_evictions(skel, &c, s),
+			"partial hellos evicted from a full table");
+		print_memory(skel);
+	}
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static int run_live(struct tlsfp_session *s)
@@ -230,6 +338,8 @@ static int run_live(struct tlsfp_session *s)
 	int err = 0;
 
 	while (!exiting && !s->stop) {
+		/* bpf_ktime_get_ns() is CLOCK_MONOTONIC too. */
+		tlsfp_session_tick(s, monotonic_ns());
 		err = ring_buffer__poll(s->rb, 200);
 		if (err == -EINTR) {
 			err = 0;
@@ -282,6 +392,8 @@ int main(int argc, char **argv)
 
 	tlsfp_output_init(&s.out, stdout, o.json, o.verbose, !!o.read_file);
 	s.limit = o.count;
+	s.partials_fd = bpf_map__fd(l.skel->maps.partials);
+	s.timeout_ns = o.load.reasm_timeout_ns;
 	if (tlsfp_session_open(&s, bpf_map__fd(l.skel->maps.events)))
 		goto fail;
 

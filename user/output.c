@@ -140,6 +140,11 @@ static int print_text(const struct tlsfp_output *o,
 	else
 		snprintf(sni, sizeof(sni), "-");
 
+	if (ev->ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE)) {
+		fprintf(o->f, "%s %s -> %s ja3=- (%s)\n", ts, src, dst,
+			r->no_ja3_reason);
+		return 0;
+	}
 	fprintf(o->f, "%s %s -> %s sni=%s", ts, src, dst, sni);
 	if (r->ja3_md5)
 		fprintf(o->f, " ja3=%s", r->ja3_md5);
@@ -204,6 +209,18 @@ static int print_json(const struct tlsfp_output *o,
 				       json_object_new_int64(r->frame));
 
 	tls = json_object_new_object();
+	if (ev->ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE)) {
+		json_object_object_add(tls, "truncated",
+				       json_object_new_boolean(1));
+		json_object_object_add(tls, "ja3_error",
+				       json_object_new_string(r->no_ja3_reason));
+		json_object_object_add(tls, "segments",
+				       json_object_new_int(ev->nr_segments));
+		json_object_object_add(root, "tls", tls);
+		goto print;
+	}
+	json_object_object_add(tls, "segments",
+			       json_object_new_int(ev->nr_segments));
 	if (h->flags & TLSFP_HELLO_F_HAS_SNI) {
 		tlsfp_escape_bytes(h->sni, h->sni_len, sni, sizeof(sni));
 		json_object_object_add(tls, "sni",
@@ -226,7 +243,7 @@ static int print_json(const struct tlsfp_output *o,
 	if (h->flags & TLSFP_HELLO_F_HAS_ALPN)
 		json_object_object_add(tls, "client_alpns", alpn_array(h));
 	json_object_object_add(root, "tls", tls);
-
+print:
 	fprintf(o->f, "%s\n", json_object_to_json_string_ext(root,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);

@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "replay.h"
+#include "sweep.h"
 #include "tlsfp.skel.h"
 
 #define ETH_HDR_LEN 14
@@ -198,6 +199,8 @@ int tlsfp_replay(struct tlsfp_session *s, struct tlsfp_bpf *skel,
 		}
 		skel->bss->replay_now_ns = (uint64_t)ph->ts.tv_sec *
 					   1000000000 + ph->ts.tv_usec;
+		/* Idle partial hellos expire by the capture's clock. */
+		tlsfp_session_tick(s, skel->bss->replay_now_ns);
 		run.data_in = frame;
 		run.data_size_in = len;
 		run.data_size_out = sizeof(frame_out);
