@@ -53,7 +53,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check demo vmlinux clean tests install
+.PHONY: all deps check demo vmlinux clean tests install fuzz fuzz-build
 
 all: $(OUTPUT)/tlsfp
 
@@ -79,17 +79,69 @@ $(OUTPUT)/tlsfp: $(USER_OBJS)
 
 # Unit tests build the parser and the JA3 code for the host, twice: plain
 # and under AddressSanitizer and UndefinedBehaviorSanitizer.
+# The userspace code they cover has no BPF or libbpf state.
+UNIT_LIB_SRCS := $(wildcard user/ja3.c user/ja4.c user/output.c \
+	user/blocklist.c user/log.c)
 $(OUTPUT)/tests/%: tests/unit/%.c $(BPF_HDRS) $(wildcard tests/unit/*.h) \
-		user/ja3.c user/ja3.h user/output.c | $(OUTPUT)/tests
+		$(UNIT_LIB_SRCS) $(wildcard user/*.h) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -Iuser $< user/ja3.c user/output.c \
-		$(PKG_LIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit -Iuser $< \
+		$(UNIT_LIB_SRCS) $(PKG_LIBS) -o $@
 
 $(OUTPUT)/tests/%: tests/prog/%.c $(LIB_OBJS) $(SKEL) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Iuser $< $(LIB_OBJS) $(PKG_LIBS) -o $@
 
+# Test BPF programs: tests/prog/NAME.bpf.c builds into $(OUTPUT)/tests/
+# NAME.bpf.o and its skeleton NAME.skel.h, which the tests/prog runners
+# include.  PROG_SRCS (tests/prog/*.c) also matches these sources, so they
+# are taken out of PROG_BINS: they are not host programs.
+TEST_BPF_SRCS := $(wildcard tests/prog/*.bpf.c)
+TEST_BPF_OBJS := $(patsubst tests/prog/%.bpf.c,$(OUTPUT)/tests/%.bpf.o, \
+	$(TEST_BPF_SRCS))
+TEST_SKELS := $(patsubst %.bpf.o,%.skel.h,$(TEST_BPF_OBJS))
+PROG_BINS := $(filter-out $(patsubst %.bpf.o,%.bpf,$(TEST_BPF_OBJS)), \
+	$(PROG_BINS))
+
+$(TEST_BPF_OBJS): $(OUTPUT)/tests/%.bpf.o: tests/prog/%.bpf.c $(BPF_HDRS) \
+		| $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(TEST_SKELS): $(OUTPUT)/tests/%.skel.h: $(OUTPUT)/tests/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(PROG_BINS): $(TEST_SKELS)
+$(PROG_BINS): ALL_CFLAGS += -I$(OUTPUT)/tests
+
 tests: $(OUTPUT)/tlsfp $(UNIT_BINS) $(PROG_BINS)
+
+# libFuzzer target of the shared parsers.  make fuzz runs it for
+# FUZZ_SECONDS (default 600); make check runs it for FUZZ_CHECK_SECONDS.
+FUZZ_BIN := $(OUTPUT)/fuzz/fuzz_parse
+FUZZ_CORPUS := $(OUTPUT)/fuzz/corpus
+FUZZ_SECONDS ?= 600
+FUZZ_CHECK_SECONDS ?= 20
+
+$(FUZZ_BIN): tests/fuzz/fuzz_parse.c $(BPF_HDRS) user/ja3.c user/ja3.h
+	$(Q)mkdir -p $(dir $@)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined \
+		-D_GNU_SOURCE -Iinclude -Ibpf -Iuser $< user/ja3.c \
+		$(shell $(PKG_CONFIG) --libs libcrypto) -o $@
+
+$(FUZZ_CORPUS)/.seeded: tests/fuzz/seeds.py
+	$(call msg,SEEDS,$(FUZZ_CORPUS))
+	$(Q)/usr/bin/python3 tests/fuzz/seeds.py $(FUZZ_CORPUS) \
+		tests/vectors/local/*.pcap tests/fixtures/pcap/*.pcap >/dev/null
+	$(Q)touch $@
+
+fuzz-build: $(FUZZ_BIN) $(FUZZ_CORPUS)/.seeded
+
+fuzz: fuzz-build
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+		-print_final_stats=1 $(FUZZ_CORPUS)
 
 # Regenerate vmlinux/vmlinux.h from the running kernel's BTF.  The copy in
 # the repository lets a build run on a machine without BTF.
@@ -102,8 +154,8 @@ deps:
 	$(Q)tests/deps.sh
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)tests/run.sh
+	$(Q)$(MAKE) --no-print-directory tests fuzz-build
+	$(Q)FUZZ_CHECK_SECONDS=$(FUZZ_CHECK_SECONDS) tests/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Run every test suite and end with one line "N passed, N failed".
 #
-# Usage: tests/run.sh [SUITE...]   (unit, prog, vectors, e2e; default: all)
+# Usage: tests/run.sh [SUITE...]   (unit, prog, vectors, fuzz, e2e; default:
+# all)
 #
 # A suite is a program that prints "ok - NAME", "not ok - NAME" and
 # "skip - NAME: reason" lines.  A suite that exits non-zero without a
@@ -70,6 +71,10 @@ fi
 if want vectors; then
 	run_suite vectors /usr/bin/python3 tests/vectors/test_vectors.py \
 		"$out/tlsfp"
+fi
+if want fuzz; then
+	run_suite fuzz bash tests/fuzz/run_short.sh "$out" \
+		"${FUZZ_CHECK_SECONDS:-20}"
 fi
 if want e2e; then
 	for t in tests/e2e/test_*.sh; do
