@@ -11,6 +11,7 @@
 #include "compat.h"
 #include "parse.h"
 #include "maps.bpf.h"
+#include "md5.h"
 
 /* Load-time settings, written by the loader through the skeleton. */
 /* A partial hello idle this long is given up and reported truncated. */
@@ -18,17 +19,34 @@ const volatile __u64 reasm_timeout_ns = 10ULL * 1000000000;
 /* Stream bytes after a SYN in which a ClientHello may start. */
 const volatile __u32 look_limit = 16384;
 
+/* --dry-run: report blocklist matches, drop nothing. */
+const volatile bool dry_run = false;
+
 /*
  * Capture time of the packet being replayed by tlsfp -r, written by the
  * loader before each BPF_PROG_TEST_RUN; 0 when running live.
  */
 __u64 replay_now_ns = 0;
 
+/* Block set in use: 0 for block_a, 1 for block_b; set by the loader. */
+__u32 block_active = 0;
+/* Entries in the active block set; no MD5 lookup when 0. */
+__u32 block_entries = 0;
+/* Flows blocked so far: the per-packet lookup is skipped while 0. */
+__u64 nr_blocked_flows = 0;
+
+enum tlsfp_action {
+	TLSFP_PASS = 0,
+	TLSFP_DROP = 1,
+};
+
 /* What a packet program passes down to the shared code. */
 struct tlsfp_ctx {
 	void *ctx;
 	__u32 ifindex;
 	__u8 direction;
+	/* enum tlsfp_action for this packet, read by the entry point. */
+	int action;
 	__u64 now;
 	struct tlsfp_pkt pkt;
 	struct tlsfp_scratch *s;
@@ -134,6 +152,25 @@ __noinline int tlsfp_sub_defrag(struct tlsfp_bytes *src,
 	return tlsfp_defrag_hello(src->b, r, dst->b);
 }
 
+struct tlsfp_digest {
+	__u8 b[16];
+};
+
+/* JA3 string of h and its MD5; non-zero if the hello has no JA3. */
+__noinline int tlsfp_sub_ja3_md5(struct tlsfp_hello *h,
+				 struct tlsfp_ja3_buf *buf,
+				 struct tlsfp_digest *out)
+{
+	__u32 len = 0;
+
+	if (!h || !buf || !out)
+		return -1;
+	if (tlsfp_ja3_build(h, buf->b, &len))
+		return -1;
+	tlsfp_md5(buf->b, len, out->b);
+	return 0;
+}
+
 /*
  * Copy len bytes of the packet at off into buf.  The XDP and TC helpers
  * both handle data outside the linear area (XDP fragments, skb pages).
@@ -151,6 +188,46 @@ static __always_inline long load_bytes(struct tlsfp_ctx *c, const bool xdp,
 }
 
 /*
+ * Compute the JA3 MD5 of the hello in ev and look it up in the active
+ * block set.  On a match the packet that completed the hello is dropped,
+ * and the flow is remembered so that its later packets are dropped too.
+ */
+static __always_inline void judge(struct tlsfp_ctx *c, struct tlsfp_event *ev)
+{
+	struct tlsfp_block_val *val;
+	__u64 now = c->now;
+
+	if (ev->hello.flags & TLSFP_HELLO_F_NO_JA3)
+		return;
+	if (tlsfp_sub_ja3_md5(&ev->hello, &c->s->ja3,
+			      (struct tlsfp_digest *)ev->ja3_md5)) {
+		count(TLSFP_CNT_JA3_BUILD);
+		return;
+	}
+	ev->ev_flags |= TLSFP_EV_KERNEL_MD5;
+	if (!block_entries)
+		return;
+	if (block_active)
+		val = bpf_map_lookup_elem(&block_b, ev->ja3_md5);
+	else
+		val = bpf_map_lookup_elem(&block_a, ev->ja3_md5);
+	if (!val)
+		return;
+	__sync_fetch_and_add(&val->hits, 1);
+	ev->block_id = val->id;
+	if (dry_run) {
+		ev->verdict = TLSFP_WOULD_BLOCK;
+		count(TLSFP_CNT_WOULD_BLOCK);
+		return;
+	}
+	ev->verdict = TLSFP_BLOCKED;
+	c->action = TLSFP_DROP;
+	count(TLSFP_CNT_BLOCKED);
+	bpf_map_update_elem(&blocked_flows, &c->pkt.key, &now, BPF_ANY);
+	__sync_fetch_and_add(&nr_blocked_flows, 1);
+}
+
+/*
  * Send the event in scratch for this flow: record it in the flows map, so
  * that later hellos of the flow are ignored, and in the ring buffer.
  */
@@ -165,7 +242,10 @@ static __always_inline void emit(struct tlsfp_ctx *c, __u32 ev_flags,
 	ev->direction = c->direction;
 	ev->nr_segments = nr_segments;
 	ev->ev_flags = ev_flags;
+	ev->verdict = TLSFP_ALLOWED;
+	ev->block_id = 0;
 	if (!(ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE))) {
+		judge(c, ev);
 		count(TLSFP_CNT_HELLOS);
 		if (ev->hello.flags & TLSFP_HELLO_F_NO_JA3)
 			count(TLSFP_CNT_HELLOS_NO_JA3);
@@ -565,6 +645,12 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 		return;
 	}
 	c->now = replay_now_ns ? replay_now_ns : bpf_ktime_get_ns();
+	if (nr_blocked_flows &&
+	    bpf_map_lookup_elem(&blocked_flows, &c->pkt.key)) {
+		count(TLSFP_CNT_DROPPED);
+		c->action = TLSFP_DROP;
+		return;
+	}
 	if ((c->pkt.tcp_flags & (TLSFP_TCP_SYN | TLSFP_TCP_ACK)) ==
 	    TLSFP_TCP_SYN) {
 		track_syn(c);

@@ -6,16 +6,22 @@
 #include "compat.h"
 #include "tlsfp.h"
 #include "parse.h"
+#include "ja3_build.h"
 
 /*
  * Per-CPU working memory: too large for the 512-byte BPF stack.  part
  * doubles as the parse buffer and as the first value of a new partial
  * hello, which bpf_map_update_elem() copies into the partials map.
  */
+struct tlsfp_ja3_buf {
+	__u8 b[TLSFP_JA3_BUF_SIZE];
+} __attribute__((aligned(8)));
+
 struct tlsfp_scratch {
 	struct tlsfp_partial part;
 	struct tlsfp_records rec;
 	struct tlsfp_event ev;
+	struct tlsfp_ja3_buf ja3;
 };
 
 struct {
@@ -48,6 +54,29 @@ struct {
 	__type(key, struct tlsfp_flow_key);
 	__type(value, struct tlsfp_conn);
 } conns SEC(".maps");
+
+/*
+ * Blocked JA3 hashes, in two sets: the loader fills the one not in use and
+ * then switches block_active, so that a reload takes effect all at once.
+ * max_entries set by --block-max.
+ */
+struct tlsfp_block_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tlsfp_block_key);
+	__type(value, struct tlsfp_block_val);
+};
+
+struct tlsfp_block_map block_a SEC(".maps");
+struct tlsfp_block_map block_b SEC(".maps");
+
+/* Flows whose ClientHello matched: every later packet is dropped. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct tlsfp_flow_key);
+	__type(value, __u64);
+} blocked_flows SEC(".maps");
 
 /* One tlsfp_event per ClientHello; size set by --ringbuf-size. */
 struct {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * tlsfp entry points: find TLS ClientHellos in TCP traffic and report them.
- * The programs only observe; every packet passes.
+ * A packet is dropped only when its flow's ClientHello matched the
+ * blocklist; everything else, malformed packets included, passes.
  */
 #include "compat.h"
 #include "datapath.bpf.h"
@@ -23,5 +24,5 @@ int tlsfp_xdp(struct xdp_md *ctx)
 
 	handle_packet(&c, true, (const __u8 *)(long)ctx->data,
 		      (const __u8 *)(long)ctx->data_end);
-	return XDP_PASS;
+	return c.action == TLSFP_DROP ? XDP_DROP : XDP_PASS;
 }

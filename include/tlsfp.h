@@ -182,8 +182,33 @@ struct tlsfp_event {
 	/* TCP segments that carried the hello. */
 	__u16 nr_segments;
 	__u32 ev_flags;
+	/* enum tlsfp_verdict, and the matching block map value's id. */
+	__u32 verdict;
+	__u32 block_id;
 	__u32 pad2;
+	/* JA3 MD5 computed by the datapath, with TLSFP_EV_KERNEL_MD5. */
+	__u8 ja3_md5[16];
 	struct tlsfp_hello hello;
+};
+
+enum tlsfp_verdict {
+	TLSFP_ALLOWED = 0,
+	TLSFP_BLOCKED = 1,
+	/* A match with --dry-run: reported, not dropped. */
+	TLSFP_WOULD_BLOCK = 2,
+};
+
+/* Key of the block maps: a JA3 MD5 digest. */
+struct tlsfp_block_key {
+	__u8 md5[16];
+};
+
+struct tlsfp_block_val {
+	/* Index of the entry in the loader's list, for its reason. */
+	__u32 id;
+	__u32 pad;
+	/* ClientHellos that matched, added to atomically. */
+	__u64 hits;
 };
 
 /* Flags in tlsfp_event.ev_flags. */
@@ -199,6 +224,8 @@ enum {
 	 */
 	TLSFP_EV_TRUNCATED	= 1 << 2,
 	TLSFP_EV_TOO_LARGE	= 1 << 3,
+	/* ja3_md5 holds the datapath's MD5 of the JA3 string. */
+	TLSFP_EV_KERNEL_MD5	= 1 << 4,
 };
 
 /*
@@ -235,6 +262,10 @@ enum tlsfp_counter {
 	TLSFP_CNT_TOO_LARGE,
 	/* Partial hellos removed by the datapath, for any reason. */
 	TLSFP_CNT_PARTIAL_DONE,
+	TLSFP_CNT_BLOCKED,
+	TLSFP_CNT_WOULD_BLOCK,
+	TLSFP_CNT_DROPPED,
+	TLSFP_CNT_JA3_BUILD,
 	TLSFP_CNT_MAX,
 };
 

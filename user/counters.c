@@ -60,6 +60,13 @@ static const struct {
 				  "ClientHellos over the per-flow byte limit" },
 	[TLSFP_CNT_PARTIAL_DONE] = { "partial_done",
 				     "partial hellos finished in the datapath" },
+	[TLSFP_CNT_BLOCKED] = { "blocked", "ClientHellos on the blocklist, dropped" },
+	[TLSFP_CNT_WOULD_BLOCK] = { "would_block",
+				    "blocklist matches not dropped (--dry-run)" },
+	[TLSFP_CNT_DROPPED] = { "dropped_later",
+				"later packets of blocked flows, dropped" },
+	[TLSFP_CNT_JA3_BUILD] = { "err_ja3_build",
+				  "JA3 string not built in the datapath" },
 };
 
 const char *tlsfp_counter_name(unsigned int idx)

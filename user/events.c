@@ -5,9 +5,14 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
+#include <bpf/bpf.h>
+
+#include "block.h"
 #include "events.h"
 #include "ja3.h"
+#include "ja4.h"
 #include "log.h"
+#include "tlsfp.skel.h"
 
 static const char *ifname_of(struct tlsfp_session *s, int ifindex)
 {
@@ -22,16 +27,76 @@ static const char *ifname_of(struct tlsfp_session *s, int ifindex)
 	return s->cached_ifname;
 }
 
-/* Compute the JA3 of one event and print it. */
+/* Count a difference between the datapath's JA3 MD5 and OpenSSL's. */
+static void check_kernel_md5(struct tlsfp_session *s,
+			     const struct tlsfp_event *ev, const char *md5)
+{
+	char hex[TLSFP_MD5_HEX_LEN + 1];
+	int i;
+
+	if (!(ev->ev_flags & TLSFP_EV_KERNEL_MD5))
+		return;
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", ev->ja3_md5[i]);
+	if (!strcmp(hex, md5))
+		return;
+	if (!s->md5_mismatches++)
+		pr_err("datapath JA3 MD5 %s differs from OpenSSL's %s (counted as md5_mismatch)",
+		       hex, md5);
+}
+
+/*
+ * JA4 verdicts are taken here, after the hello has passed: block the
+ * rest of the flow in the datapath.
+ */
+static void block_flow(struct tlsfp_session *s, const struct tlsfp_event *ev)
+{
+	__u64 now = ev->ts_ns;
+	int fd = bpf_map__fd(s->skel->maps.blocked_flows);
+
+	if (bpf_map_update_elem(fd, &ev->key, &now, BPF_ANY)) {
+		pr_warn("block flow after a JA4 match: %s", strerror(errno));
+		return;
+	}
+	__atomic_fetch_add(&s->skel->bss->nr_blocked_flows, 1,
+			   __ATOMIC_SEQ_CST);
+	s->ja4_blocked++;
+}
+
+static void judge(struct tlsfp_session *s, const struct tlsfp_event *ev,
+		  struct tlsfp_report *r)
+{
+	const struct tlsfp_block_entry *e = NULL;
+
+	r->action = "allowed";
+	if (!s->blocker)
+		return;
+	if (ev->verdict != TLSFP_ALLOWED) {
+		e = tlsfp_blocker_entry(s->blocker, ev->block_id);
+	} else if (r->ja4) {
+		e = tlsfp_blocker_find_ja4(s->blocker, r->ja4);
+		if (e && !s->blocker->dry_run)
+			block_flow(s, ev);
+	}
+	if (!e)
+		return;
+	r->entry = e;
+	r->action = s->blocker->dry_run ? "would-block" : "blocked";
+}
+
+/* Compute the fingerprints of one event, judge it and print it. */
 int tlsfp_session_report(struct tlsfp_session *s,
 			 const struct tlsfp_event *ev)
 {
-	static char ja3[TLSFP_JA3_STR_MAX];
+	static char ja3[TLSFP_JA3_STR_MAX], ja4_raw[TLSFP_JA4_RAW_MAX];
+	char ja4[TLSFP_JA4_LEN + 1], reason4[128];
 	struct tlsfp_report r = {
 		.ev = ev,
 		.frame = s->frame,
 	};
 	char md5[TLSFP_MD5_HEX_LEN + 1], reason[128];
+	bool truncated = ev->ev_flags &
+			 (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE);
 	int len, err;
 
 	if (s->stop)
@@ -61,11 +126,29 @@ int tlsfp_session_report(struct tlsfp_session *s,
 		}
 		r.ja3_string = ja3;
 		r.ja3_md5 = md5;
+		check_kernel_md5(s, ev, md5);
 	} else {
 		if (tlsfp_ja3_reason(&ev->hello, reason, sizeof(reason)))
 			snprintf(reason, sizeof(reason), "%s", strerror(-len));
 		r.no_ja3_reason = reason;
 	}
+
+	if (!truncated) {
+		/* JA4 of any hello that was parsed whole. */
+		if (!tlsfp_ja4(&ev->hello, ja4) &&
+		    tlsfp_ja4_raw(&ev->hello, ja4_raw, sizeof(ja4_raw)) >= 0) {
+			r.ja4 = ja4;
+			r.ja4_raw = ja4_raw;
+		} else {
+			if (tlsfp_ja4_reason(&ev->hello, reason4,
+					     sizeof(reason4)))
+				snprintf(reason4, sizeof(reason4),
+					 "JA4 not computed");
+			r.no_ja4_reason = reason4;
+		}
+	}
+	if (!truncated)
+		judge(s, ev, &r);
 
 	err = tlsfp_output_report(&s->out, &r);
 	if (err) {

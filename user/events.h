@@ -9,6 +9,8 @@
 #include "output.h"
 
 struct ring_buffer;
+struct tlsfp_blocker;
+struct tlsfp_bpf;
 
 /* Handling of the events of one run, live or from a capture file. */
 struct tlsfp_session {
@@ -26,6 +28,13 @@ struct tlsfp_session {
 	uint64_t timeout_ns;
 	uint64_t last_sweep_ns;
 	uint64_t timeouts;
+	/* Blocklists of the run, NULL without -b. */
+	struct tlsfp_blocker *blocker;
+	struct tlsfp_bpf *skel;
+	/* Hellos whose datapath JA3 MD5 differed from OpenSSL's; never
+	 * expected. */
+	uint64_t md5_mismatches;
+	uint64_t ja4_blocked;
 	/* Set when the limit is reached or stdout is closed. */
 	bool stop;
 	int err;

@@ -123,6 +123,20 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 		if (err)
 			goto fail_size;
 	}
+	if (o->block_max) {
+		err = bpf_map__set_max_entries(skel->maps.block_a,
+					       o->block_max);
+		if (!err)
+			err = bpf_map__set_max_entries(skel->maps.block_b,
+						       o->block_max);
+		if (!err)
+			err = bpf_map__set_max_entries(skel->maps.blocked_flows,
+						       o->max_flows ?
+						       o->max_flows : 8192);
+		if (err)
+			goto fail_size;
+	}
+	skel->rodata->dry_run = o->dry_run;
 	if (o->reasm_timeout_ns)
 		skel->rodata->reasm_timeout_ns = o->reasm_timeout_ns;
 	if (o->look_limit)

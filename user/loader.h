@@ -20,6 +20,8 @@ struct tlsfp_loader_opts {
 	__u32 max_partial;
 	__u32 ringbuf_size;
 	__u32 look_limit;
+	__u32 block_max;
+	bool dry_run;
 	__u64 reasm_timeout_ns;
 };
 

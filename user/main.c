@@ -10,6 +10,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "block.h"
 #include "counters.h"
 #include "events.h"
 #include "loader.h"
@@ -24,10 +25,16 @@
 #define DEFAULT_REASM_TIMEOUT 10
 #define DEFAULT_LOOK_LIMIT 16384
 #define DEFAULT_RINGBUF_MB 4
+#define DEFAULT_BLOCK_MAX 65536
+#define MAX_BLOCK_FILES 64
 
 struct options {
 	struct tlsfp_loader_opts load;
 	const char *read_file;
+	const char *block_files[MAX_BLOCK_FILES];
+	int nr_block_files;
+	bool skip_invalid;
+	bool dry_run;
 	bool json;
 	bool stats;
 	int verbose;
@@ -35,10 +42,16 @@ struct options {
 };
 
 static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t reload_requested;
 
 static void on_signal(int sig)
 {
 	exiting = sig;
+}
+
+static void on_sighup(int sig)
+{
+	reload_requested = 1;
 }
 
 static void usage(FILE *f)
@@ -53,6 +66,13 @@ static void usage(FILE *f)
 "  -r, --read FILE         read a pcap or pcapng file ('-': standard input)\n"
 "                          through the same BPF program; needs root too\n"
 "  -j, --json              print one JSON object per line (Suricata EVE tls)\n"
+"  -b, --block FILE        drop clients whose JA3 or JA4 is in FILE: one\n"
+"                          fingerprint per line, abuse.ch SSLBL JA3 CSV, or\n"
+"                          Suricata rules with ja3.hash or ja4.hash; may be\n"
+"                          repeated; SIGHUP reads the files again\n"
+"      --dry-run           report blocklist matches, drop nothing\n"
+"      --skip-invalid      skip invalid blocklist lines instead of failing\n"
+"      --block-max N       JA3 hashes the block map holds (default %d)\n"
 "  -c, --count N           exit after N fingerprints\n"
 "  -s, --stats             print every datapath counter at exit\n"
 "  -v, --verbose           add the JA3 string; repeat for more diagnostics\n"
@@ -68,7 +88,7 @@ static void usage(FILE *f)
 "      --ringbuf-size MB   event ring buffer size, a power of 2 (default %d)\n"
 "  -V, --version           print tlsfp's and libbpf's versions\n"
 "  -h, --help              print this help\n",
-		DEFAULT_MAX_FLOWS, DEFAULT_MAX_PARTIAL,
+		DEFAULT_BLOCK_MAX, DEFAULT_MAX_FLOWS, DEFAULT_MAX_PARTIAL,
 		sizeof(struct tlsfp_partial), DEFAULT_REASM_TIMEOUT,
 		DEFAULT_LOOK_LIMIT, DEFAULT_RINGBUF_MB);
 }
@@ -81,12 +101,19 @@ enum {
 	OPT_REASM_TIMEOUT,
 	OPT_LOOK_LIMIT,
 	OPT_RINGBUF_SIZE,
+	OPT_DRY_RUN,
+	OPT_SKIP_INVALID,
+	OPT_BLOCK_MAX,
 };
 
 static const struct option long_opts[] = {
 	{ "interface", required_argument, NULL, 'i' },
 	{ "read", required_argument, NULL, 'r' },
 	{ "json", no_argument, NULL, 'j' },
+	{ "block", required_argument, NULL, 'b' },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "skip-invalid", no_argument, NULL, OPT_SKIP_INVALID },
+	{ "block-max", required_argument, NULL, OPT_BLOCK_MAX },
 	{ "count", required_argument, NULL, 'c' },
 	{ "stats", no_argument, NULL, 's' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -132,9 +159,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->load.max_partial = DEFAULT_MAX_PARTIAL;
 	o->load.reasm_timeout_ns = DEFAULT_REASM_TIMEOUT * 1000000000ULL;
 	o->load.look_limit = DEFAULT_LOOK_LIMIT;
+	o->load.block_max = DEFAULT_BLOCK_MAX;
 	o->load.ringbuf_size = DEFAULT_RINGBUF_MB << 20;
 
-	while ((c = getopt_long(argc, argv, "i:r:jc:svVh", long_opts,
+	while ((c = getopt_long(argc, argv, "i:r:jb:c:svVh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -145,6 +173,25 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'b':
+			if (o->nr_block_files == MAX_BLOCK_FILES) {
+				pr_err("--block: more than %d files; merge some",
+				       MAX_BLOCK_FILES);
+				return EXIT_USAGE;
+			}
+			o->block_files[o->nr_block_files++] = optarg;
+			break;
+		case OPT_DRY_RUN:
+			o->dry_run = true;
+			break;
+		case OPT_SKIP_INVALID:
+			o->skip_invalid = true;
+			break;
+		case OPT_BLOCK_MAX:
+			if (parse_u64("--block-max", optarg, 1, 1 << 24, &v))
+				return EXIT_USAGE;
+			o->load.block_max = v;
 			break;
 		case 'c':
 			if (parse_u64("--count", optarg, 1, UINT64_MAX,
@@ -228,6 +275,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		pr_err("unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if ((o->dry_run || o->skip_invalid) && !o->nr_block_files) {
+		pr_err("%s needs a blocklist (-b FILE)",
+		       o->dry_run ? "--dry-run" : "--skip-invalid");
+		return EXIT_USAGE;
+	}
 	if (!o->load.ifname == !o->read_file) {
 		pr_err(o->read_file ? "give an interface or -r FILE, not both" :
 		       "no interface given (usage: tlsfp IFACE, or tlsfp -r FILE)");
@@ -257,6 +309,8 @@ static void print_memory(struct tlsfp_bpf *skel)
 	const struct bpf_map *maps[] = {
 		skel->maps.flows, skel->maps.partials, skel->maps.conns,
 		skel->maps.events, skel->maps.scratch, skel->maps.counters,
+		skel->maps.block_a, skel->maps.block_b,
+		skel->maps.blocked_flows,
 	};
 	unsigned long long total = 0, b;
 	unsigned int i;
@@ -310,6 +364,9 @@ static void print_summary(const struct options *o, struct tlsfp_bpf *skel,
 				     c.v[TLSFP_CNT_ERR_RECORD] +
 				     c.v[TLSFP_CNT_ERR_HELLO]),
 		(unsigned long long)c.v[TLSFP_CNT_RINGBUF_FULL]);
+	if (s->md5_mismatches)
+		fprintf(stderr, "tlsfp: %llu datapath JA3 MD5 values differed from OpenSSL's\n",
+			(unsigned long long)s->md5_mismatches);
 	if (!o->stats && !o->verbose)
 		return;
 	tlsfp_counters_print(stderr, &c, o->stats);
@@ -321,7 +378,15 @@ static void print_summary(const struct options *o, struct tlsfp_bpf *skel,
 		fprintf(stderr, "  %-18s %12lld  %s\n", "evicted_partial",
 			partial_evictions(skel, &c, s),
 			"partial hellos evicted from a full table");
+		fprintf(stderr, "  %-18s %12llu  %s\n", "md5_mismatch",
+			(unsigned long long)s->md5_mismatches,
+			"datapath JA3 MD5 different from OpenSSL's");
+		fprintf(stderr, "  %-18s %12llu  %s\n", "ja4_blocked",
+			(unsigned long long)s->ja4_blocked,
+			"flows blocked by JA4 after their hello passed");
 		print_memory(skel);
+		if (s->blocker)
+			tlsfp_blocker_print_hits(s->blocker, stderr);
 	}
 }
 
@@ -338,6 +403,13 @@ static int run_live(struct tlsfp_session *s)
 	int err = 0;
 
 	while (!exiting && !s->stop) {
+		if (reload_requested) {
+			reload_requested = 0;
+			if (s->blocker)
+				tlsfp_blocker_reload(s->blocker);
+			else
+				pr_warn("SIGHUP ignored: no blocklist (-b) to reload");
+		}
 		/* bpf_ktime_get_ns() is CLOCK_MONOTONIC too. */
 		tlsfp_session_tick(s, monotonic_ns());
 		err = ring_buffer__poll(s->rb, 200);
@@ -372,6 +444,7 @@ static int run_replay(const struct options *o, struct tlsfp_session *s,
 
 int main(int argc, char **argv)
 {
+	struct tlsfp_blocker blocker = {};
 	struct tlsfp_session s = {};
 	struct tlsfp_loader l = {};
 	struct options o = {};
@@ -385,12 +458,31 @@ int main(int argc, char **argv)
 	/* Writes to a closed pipe return EPIPE and end the run cleanly. */
 	signal(SIGPIPE, SIG_IGN);
 
+	if (o.nr_block_files) {
+		blocker.files = o.block_files;
+		blocker.nr_files = o.nr_block_files;
+		blocker.skip_invalid = o.skip_invalid;
+		blocker.dry_run = o.dry_run;
+		blocker.max_entries = o.load.block_max;
+		/* Bad files fail here, before anything is loaded. */
+		if (tlsfp_blocker_check(&blocker))
+			return 1;
+		o.load.dry_run = o.dry_run;
+	}
 	if (tlsfp_check_env())
 		return 1;
 	if (tlsfp_loader_load(&l, &o.load))
 		goto fail;
+	if (o.nr_block_files) {
+		blocker.skel = l.skel;
+		if (tlsfp_blocker_install(&blocker))
+			goto fail;
+		s.blocker = &blocker;
+	}
+	s.skel = l.skel;
 
 	tlsfp_output_init(&s.out, stdout, o.json, o.verbose, !!o.read_file);
+	s.out.blocking = o.nr_block_files > 0;
 	s.limit = o.count;
 	s.partials_fd = bpf_map__fd(l.skel->maps.partials);
 	s.timeout_ns = o.load.reasm_timeout_ns;
@@ -399,6 +491,7 @@ int main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_sighup);
 	if (o.read_file) {
 		err = run_replay(&o, &s, l.skel);
 	} else {
@@ -413,10 +506,12 @@ int main(int argc, char **argv)
 	print_summary(&o, l.skel, &s);
 	tlsfp_session_close(&s);
 	tlsfp_loader_close(&l);
+	tlsfp_blocker_free(&blocker);
 	return err ? 1 : 0;
 
 fail:
 	tlsfp_session_close(&s);
 	tlsfp_loader_close(&l);
+	tlsfp_blocker_free(&blocker);
 	return 1;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <json-c/json.h>
 
+#include "blocklist.h"
 #include "ja3.h"
 #include "output.h"
 
@@ -150,8 +151,21 @@ static int print_text(const struct tlsfp_output *o,
 		fprintf(o->f, " ja3=%s", r->ja3_md5);
 	else
 		fprintf(o->f, " ja3=- (%s)", r->no_ja3_reason);
+	if (r->ja4)
+		fprintf(o->f, " ja4=%s", r->ja4);
+	else
+		fprintf(o->f, " ja4=- (%s)", r->no_ja4_reason);
+	if (o->blocking && r->action) {
+		fprintf(o->f, " action=%s", r->action);
+		if (r->entry)
+			fprintf(o->f, " list=%s%s%s", r->entry->source,
+				r->entry->reason[0] ? " reason=" : "",
+				r->entry->reason);
+	}
 	if (o->verbose && r->ja3_string)
 		fprintf(o->f, " ja3_string=%s", r->ja3_string);
+	if (o->verbose && r->ja4_raw)
+		fprintf(o->f, " ja4_r=%s", r->ja4_raw);
 	fputc('\n', o->f);
 	return 0;
 }
@@ -176,6 +190,27 @@ static struct json_object *alpn_array(const struct tlsfp_hello *h)
 		off += 1 + n;
 	}
 	return arr;
+}
+
+/* The blocklist entry that matched: what, where from, and why. */
+static struct json_object *entry_object(const struct tlsfp_report *r)
+{
+	struct json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "fingerprint", json_object_new_string(
+		r->entry->kind == TLSFP_FP_JA3 ? "ja3" : "ja4"));
+	json_object_object_add(e, "entry",
+			       json_object_new_string(r->entry->fp));
+	json_object_object_add(e, "source",
+			       json_object_new_string(r->entry->source));
+	if (r->entry->reason[0])
+		json_object_object_add(e, "reason", json_object_new_string(
+			r->entry->reason));
+	/* JA4 matches are found by the loader, after the hello passed. */
+	if (r->entry->kind == TLSFP_FP_JA4)
+		json_object_object_add(e, "hello_passed",
+				       json_object_new_boolean(1));
+	return e;
 }
 
 static int print_json(const struct tlsfp_output *o,
@@ -240,9 +275,22 @@ static int print_json(const struct tlsfp_output *o,
 		json_object_object_add(tls, "ja3_error",
 				       json_object_new_string(r->no_ja3_reason));
 	}
+	if (r->ja4) {
+		json_object_object_add(tls, "ja4", json_object_new_string(r->ja4));
+		json_object_object_add(tls, "ja4_r",
+				       json_object_new_string(r->ja4_raw));
+	} else if (r->no_ja4_reason) {
+		json_object_object_add(tls, "ja4_error",
+				       json_object_new_string(r->no_ja4_reason));
+	}
 	if (h->flags & TLSFP_HELLO_F_HAS_ALPN)
 		json_object_object_add(tls, "client_alpns", alpn_array(h));
 	json_object_object_add(root, "tls", tls);
+	if (r->action)
+		json_object_object_add(root, "action",
+				       json_object_new_string(r->action));
+	if (r->entry)
+		json_object_object_add(root, "blocklist", entry_object(r));
 print:
 	fprintf(o->f, "%s\n", json_object_to_json_string_ext(root,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

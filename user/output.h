@@ -8,10 +8,14 @@
 
 #include "tlsfp.h"
 
+struct tlsfp_block_entry;
+
 struct tlsfp_output {
 	FILE *f;
 	bool json;
 	int verbose;
+	/* Blocklists loaded: print the action of every hello. */
+	bool blocking;
 	/* Event times are capture times (ns since the epoch), not monotonic. */
 	bool replay;
 	/* Added to a monotonic event time to get the wall-clock time. */
@@ -25,6 +29,14 @@ struct tlsfp_report {
 	const char *ja3_string;
 	const char *ja3_md5;
 	const char *no_ja3_reason;
+	/* NULL when the JA4 cannot be exact; see no_ja4_reason. */
+	const char *ja4;
+	const char *ja4_raw;
+	const char *no_ja4_reason;
+	/* Blocklist verdict: "allowed", "blocked" or "would-block". */
+	const char *action;
+	/* The blocklist entry that matched, NULL if none. */
+	const struct tlsfp_block_entry *entry;
 	/* Frame number in the capture file, 0 when live. */
 	uint64_t frame;
 	/* Interface name, NULL when replaying. */
