@@ -647,6 +647,14 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 	c->now = replay_now_ns ? replay_now_ns : bpf_ktime_get_ns();
 	if (nr_blocked_flows &&
 	    bpf_map_lookup_elem(&blocked_flows, &c->pkt.key)) {
+		/*
+		 * A FIN or RST without payload passes, so that the server can
+		 * release the connection whose ClientHello it never got;
+		 * nothing of the client's data gets through.
+		 */
+		if (!c->pkt.payload_len &&
+		    (c->pkt.tcp_flags & (TLSFP_TCP_FIN | TLSFP_TCP_RST)))
+			return;
 		count(TLSFP_CNT_DROPPED);
 		c->action = TLSFP_DROP;
 		return;
