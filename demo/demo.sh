@@ -128,6 +128,48 @@ stop_tlsfp() {
     fi
 }
 
+# Second part: put curl's TLS 1.3 fingerprint, seen in the first part, on
+# a blocklist.  curl's first connection fails, other clients still work.
+block_demo() {
+    local ja3 list status
+    # The second run was curl requiring TLS 1.3.
+    ja3=$(sed -n '2s/.* ja3=\([0-9a-f]\{32\}\).*/\1/p' "$TLSFP_OUT")
+    if [[ -z $ja3 ]]; then
+        say "no JA3 for curl in the first part; skipping the blocking part"
+        return
+    fi
+    list=$TB_DIR/blocklist.txt
+    printf '%s  # curl with TLS 1.3, blocked by the demo\n' "$ja3" >"$list"
+    say "blocking curl's TLS 1.3 JA3 $ja3: tlsfp -b $list"
+    : >"$TLSFP_OUT"
+    if ! testbed_start_tlsfp "$TLSFP" >(trap '' INT; exec tee -a "$TLSFP_OUT") \
+        >(trap '' INT; exec cat >&2) -v -b "$list"; then
+        die "tlsfp failed to start (see its messages above)"
+    fi
+    # openssl s_server serves one connection at a time and would wait on
+    # the blocked connection, so the allowed client goes first.
+    say "[1/2] openssl s_client, not on the list"
+    status=0
+    testbed_run_client openssl-s_client "$TB_ADDR4_SERVER" "$PORT" || status=$?
+    if ((status == 0)); then
+        say "  openssl s_client completed its handshake"
+    else
+        say "  openssl s_client failed with exit status $status"
+    fi
+    wait_for_line 0 || true
+    say "[2/2] curl requiring TLS 1.3 again: its ClientHello is dropped in the kernel"
+    status=0
+    testbed_curl "$TB_ADDR4_SERVER" "$PORT" --tlsv1.3 --max-time 3 \
+        >>"$TB_DIR/client.log" 2>&1 || status=$?
+    if ((status != 0)); then
+        say "  curl failed (exit status $status), as expected: no TLS handshake"
+    else
+        say "  curl succeeded: the block did not work"
+    fi
+    wait_for_line 1 || true
+    stop_tlsfp
+}
+
 on_exit() {
     if [[ -n $TB_DIR ]]; then
         say "removing the namespaces and temporary files"
@@ -143,6 +185,7 @@ main() {
     start_tlsfp
     run_clients
     stop_tlsfp
+    block_demo
 }
 
 main "$@"
