@@ -630,7 +630,8 @@ static __always_inline void end_flow(struct tlsfp_ctx *c)
 }
 
 static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
-					  const __u8 *data, const __u8 *end)
+					  const __u8 *data, const __u8 *end,
+					  __u64 frame_len)
 {
 	struct tlsfp_partial *p;
 	struct tlsfp_conn *conn;
@@ -639,7 +640,7 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 	int err;
 
 	count(TLSFP_CNT_PACKETS);
-	err = tlsfp_parse_pkt(data, end, &c->pkt);
+	err = tlsfp_parse_pkt(data, end, frame_len, &c->pkt);
 	if (err) {
 		count_status(err);
 		return;

@@ -180,10 +180,14 @@ static __always_inline int parse_ipv6(struct tlsfp_cur *c,
 }
 
 /*
- * Parse Ethernet (with up to two VLAN tags), IPv4 or IPv6 and TCP headers.
- * On TLSFP_OK, pkt holds the flow and the payload's place in the frame.
+ * Parse Ethernet (with up to two VLAN tags), IPv4 or IPv6 and TCP headers,
+ * which must lie in [data, end).  frame_len is the length of the whole
+ * frame, which can be longer: an skb or a multi-buffer XDP frame keeps its
+ * payload outside the part that the program reads directly.  On TLSFP_OK,
+ * pkt holds the flow and the payload's place in the frame.
  */
 static __always_inline int tlsfp_parse_pkt(const __u8 *data, const __u8 *end,
+					   __u64 frame_len,
 					   struct tlsfp_pkt *pkt)
 {
 	struct tlsfp_cur c = { .data = data, .end = end, .off = 0 };
@@ -231,7 +235,7 @@ static __always_inline int tlsfp_parse_pkt(const __u8 *data, const __u8 *end,
 	 * The IP length, not the frame end, bounds the payload: Ethernet pads
 	 * short frames.  A frame shorter than its IP length is malformed.
 	 */
-	if (payload_off > ip_end || ip_end > (__u64)(end - data))
+	if (payload_off > ip_end || ip_end > frame_len)
 		return TLSFP_ERR_L4;
 	pkt->key.sport = get_be16(tcp);
 	pkt->key.dport = get_be16(tcp + 2);

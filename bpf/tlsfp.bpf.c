@@ -23,6 +23,55 @@ int tlsfp_xdp(struct xdp_md *ctx)
 	};
 
 	handle_packet(&c, true, (const __u8 *)(long)ctx->data,
-		      (const __u8 *)(long)ctx->data_end);
+		      (const __u8 *)(long)ctx->data_end,
+		      bpf_xdp_get_buff_len(ctx));
 	return c.action == TLSFP_DROP ? XDP_DROP : XDP_PASS;
+}
+
+/* TC verdicts (linux/pkt_cls.h); the same values mean next, pass and drop
+ * to tcx. */
+#define TLSFP_TC_ACT_UNSPEC	(-1)
+#define TLSFP_TC_ACT_SHOT	2
+
+/* Bytes of headers read in place: Ethernet, two VLAN tags, IPv6 with
+ * extension headers, TCP with options. */
+#define TLSFP_LINEAR_HDR	256
+
+/*
+ * Read a 32-bit field of the __sk_buff context at its fixed offset.  clang
+ * folds skb->data and skb->data_end into one pointer plus two offsets, and
+ * the verifier rejects a context access through a modified pointer, so an
+ * asm load does each access.  The result is 64-bit: a BPF load zero-extends,
+ * where a cast in C would shift the packet pointer, which is forbidden.
+ */
+#define SKB_FIELD(skb, field)                                                 \
+	({                                                                    \
+		long __v;                                                     \
+		asm volatile("%0 = *(u32 *)(%1 + %2)"                         \
+			     : "=r"(__v)                                      \
+			     : "r"(skb),                                      \
+			       "i"(__builtin_offsetof(struct __sk_buff, field))); \
+		__v;                                                          \
+	})
+
+/*
+ * Egress: a host's own clients.  TC_ACT_UNSPEC lets the packet go on to
+ * any later program, as if tlsfp were not there.
+ */
+SEC("tc")
+int tlsfp_tc(struct __sk_buff *skb)
+{
+	struct tlsfp_ctx c = {
+		.ctx = skb,
+		.ifindex = skb->ifindex,
+		.direction = TLSFP_DIR_EGRESS,
+	};
+	__u32 want = skb->len < TLSFP_LINEAR_HDR ? skb->len : TLSFP_LINEAR_HDR;
+
+	/* Headers are read in place, so they must be in the linear part. */
+	if (SKB_FIELD(skb, data_end) - SKB_FIELD(skb, data) < want)
+		bpf_skb_pull_data(skb, want);
+	handle_packet(&c, false, (const __u8 *)(long)SKB_FIELD(skb, data),
+		      (const __u8 *)(long)SKB_FIELD(skb, data_end), skb->len);
+	return c.action == TLSFP_DROP ? TLSFP_TC_ACT_SHOT : TLSFP_TC_ACT_UNSPEC;
 }

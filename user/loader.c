@@ -16,6 +16,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "tc.h"
 #include "tlsfp.skel.h"
 
 #define MIN_KERNEL "6.1"
@@ -46,6 +47,7 @@ struct feature {
 static const struct feature helpers[] = {
 	{ BPF_FUNC_loop, "bpf_loop", "5.17" },
 	{ BPF_FUNC_xdp_load_bytes, "bpf_xdp_load_bytes", "5.18" },
+	{ BPF_FUNC_xdp_get_buff_len, "bpf_xdp_get_buff_len", "5.18" },
 	{ BPF_FUNC_ringbuf_output, "bpf_ringbuf_output", "5.8" },
 };
 
@@ -98,6 +100,7 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 
 	memset(l, 0, sizeof(*l));
 	l->link_fd = -1;
+	l->tc_link_fd = -1;
 
 	skel = tlsfp_bpf__open();
 	if (!skel) {
@@ -273,6 +276,14 @@ int tlsfp_loader_attach(struct tlsfp_loader *l,
 		return -ENODEV;
 	}
 
+	if (o->dirs & TLSFP_DIRS_OUT) {
+		err = tlsfp_tc_attach(l);
+		if (err)
+			return err;
+	}
+	if (!(o->dirs & TLSFP_DIRS_IN))
+		return 0;
+
 	err = handle_existing(l, o);
 	if (err)
 		return err;
@@ -312,6 +323,8 @@ int tlsfp_loader_attach(struct tlsfp_loader *l,
 
 void tlsfp_loader_close(struct tlsfp_loader *l)
 {
+	if (l->ifindex)
+		tlsfp_tc_detach(l);
 	if (l->link_fd >= 0)
 		close(l->link_fd);
 	l->link_fd = -1;

@@ -12,8 +12,16 @@ enum tlsfp_xdp_mode {
 	TLSFP_XDP_GENERIC,
 };
 
+enum tlsfp_dirs {
+	TLSFP_DIRS_IN = 1,
+	TLSFP_DIRS_OUT = 2,
+	TLSFP_DIRS_BOTH = 3,
+};
+
 struct tlsfp_loader_opts {
 	const char *ifname;
+	/* enum tlsfp_dirs: XDP for in, TC egress for out. */
+	int dirs;
 	enum tlsfp_xdp_mode xdp_mode;
 	bool force;
 	__u32 max_flows;
@@ -32,6 +40,9 @@ struct tlsfp_loader {
 	int ifindex;
 	/* XDP link; closing it detaches the program. */
 	int link_fd;
+	/* Egress: a tcx link, or a clsact filter on kernels before 6.6. */
+	int tc_link_fd;
+	bool tc_clsact;
 	const char *mode_name;
 	char ifname[IF_NAMESIZE];
 };

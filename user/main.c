@@ -76,6 +76,8 @@ static void usage(FILE *f)
 "  -c, --count N           exit after N fingerprints\n"
 "  -s, --stats             print every datapath counter at exit\n"
 "  -v, --verbose           add the JA3 string; repeat for more diagnostics\n"
+"  -d, --direction DIR     in (XDP, clients reaching IFACE), out (TC egress,\n"
+"                          this host's own clients) or both (default)\n"
 "      --xdp-mode MODE     auto (default: native, else generic), native or\n"
 "                          generic\n"
 "      --force             replace an XDP program already on IFACE\n"
@@ -108,6 +110,7 @@ enum {
 
 static const struct option long_opts[] = {
 	{ "interface", required_argument, NULL, 'i' },
+	{ "direction", required_argument, NULL, 'd' },
 	{ "read", required_argument, NULL, 'r' },
 	{ "json", no_argument, NULL, 'j' },
 	{ "block", required_argument, NULL, 'b' },
@@ -155,6 +158,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	o->load.xdp_mode = TLSFP_XDP_AUTO;
+	o->load.dirs = TLSFP_DIRS_BOTH;
 	o->load.max_flows = DEFAULT_MAX_FLOWS;
 	o->load.max_partial = DEFAULT_MAX_PARTIAL;
 	o->load.reasm_timeout_ns = DEFAULT_REASM_TIMEOUT * 1000000000ULL;
@@ -162,7 +166,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->load.block_max = DEFAULT_BLOCK_MAX;
 	o->load.ringbuf_size = DEFAULT_RINGBUF_MB << 20;
 
-	while ((c = getopt_long(argc, argv, "i:r:jb:c:svVh", long_opts,
+	while ((c = getopt_long(argc, argv, "i:d:r:jb:c:svVh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -170,6 +174,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'r':
 			o->read_file = optarg;
+			break;
+		case 'd':
+			if (!strcmp(optarg, "in")) {
+				o->load.dirs = TLSFP_DIRS_IN;
+			} else if (!strcmp(optarg, "out")) {
+				o->load.dirs = TLSFP_DIRS_OUT;
+			} else if (!strcmp(optarg, "both")) {
+				o->load.dirs = TLSFP_DIRS_BOTH;
+			} else {
+				pr_err("--direction: invalid value '%s' (expected in, out or both)",
+				       optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'j':
 			o->json = true;
@@ -214,6 +231,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_XDP_MODE:
 			if (!strcmp(optarg, "auto")) {
 				o->load.xdp_mode = TLSFP_XDP_AUTO;
+	o->load.dirs = TLSFP_DIRS_BOTH;
 			} else if (!strcmp(optarg, "native")) {
 				o->load.xdp_mode = TLSFP_XDP_NATIVE;
 			} else if (!strcmp(optarg, "generic")) {

@@ -126,6 +126,12 @@ static void format_endpoint(const struct tlsfp_flow_key *k, bool src,
 		 "%s:%u", addr, src ? k->sport : k->dport);
 }
 
+/* Where the hello was seen: "in" by XDP, "out" by the egress program. */
+static const char *dir_name(const struct tlsfp_event *ev)
+{
+	return ev->direction == TLSFP_DIR_EGRESS ? "out" : "in";
+}
+
 static int print_text(const struct tlsfp_output *o,
 		      const struct tlsfp_report *r)
 {
@@ -142,11 +148,12 @@ static int print_text(const struct tlsfp_output *o,
 		snprintf(sni, sizeof(sni), "-");
 
 	if (ev->ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE)) {
-		fprintf(o->f, "%s %s -> %s ja3=- (%s)\n", ts, src, dst,
-			r->no_ja3_reason);
+		fprintf(o->f, "%s %s %s -> %s ja3=- (%s)\n", ts, dir_name(ev),
+			src, dst, r->no_ja3_reason);
 		return 0;
 	}
-	fprintf(o->f, "%s %s -> %s sni=%s", ts, src, dst, sni);
+	fprintf(o->f, "%s %s %s -> %s sni=%s", ts, dir_name(ev), src, dst,
+		sni);
 	if (r->ja3_md5)
 		fprintf(o->f, " ja3=%s", r->ja3_md5);
 	else
@@ -239,6 +246,8 @@ static int print_json(const struct tlsfp_output *o,
 	if (r->ifname)
 		json_object_object_add(root, "in_iface",
 				       json_object_new_string(r->ifname));
+	json_object_object_add(root, "direction",
+			       json_object_new_string(dir_name(ev)));
 	if (r->frame)
 		json_object_object_add(root, "pcap_cnt",
 				       json_object_new_int64(r->frame));

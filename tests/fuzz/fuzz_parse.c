@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 
 	memset(&pkt, 0, sizeof(pkt));
-	if (tlsfp_parse_pkt(copy, copy + size, &pkt) == TLSFP_OK &&
+	if (tlsfp_parse_pkt(copy, copy + size, size, &pkt) == TLSFP_OK &&
 	    (pkt.payload_off > size || pkt.payload_len > size - pkt.payload_off))
 		abort();
 
