@@ -47,6 +47,8 @@ struct tlsfp_ctx {
 	__u8 direction;
 	/* enum tlsfp_action for this packet, read by the entry point. */
 	int action;
+	/* Socket cookie of an egress packet, 0 if it has no local socket. */
+	__u64 cookie;
 	__u64 now;
 	struct tlsfp_pkt pkt;
 	struct tlsfp_scratch *s;
@@ -187,6 +189,21 @@ static __always_inline long load_bytes(struct tlsfp_ctx *c, const bool xdp,
 	return bpf_skb_load_bytes(c->ctx, off, buf, len);
 }
 
+/* The process that opened the socket, if its connect() was recorded. */
+static __always_inline void set_owner(struct tlsfp_ctx *c,
+				      struct tlsfp_event *ev)
+{
+	struct tlsfp_owner *o;
+
+	if (!c->cookie)
+		return;
+	o = bpf_map_lookup_elem(&owners, &c->cookie);
+	if (!o)
+		return;
+	ev->owner = *o;
+	ev->ev_flags |= TLSFP_EV_OWNER;
+}
+
 /*
  * Compute the JA3 MD5 of the hello in ev and look it up in the active
  * block set.  On a match the packet that completed the hello is dropped,
@@ -244,6 +261,7 @@ static __always_inline void emit(struct tlsfp_ctx *c, __u32 ev_flags,
 	ev->ev_flags = ev_flags;
 	ev->verdict = TLSFP_ALLOWED;
 	ev->block_id = 0;
+	set_owner(c, ev);
 	if (!(ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE))) {
 		judge(c, ev);
 		count(TLSFP_CNT_HELLOS);

@@ -78,6 +78,17 @@ struct {
 	__type(value, __u64);
 } blocked_flows SEC(".maps");
 
+/*
+ * Owner of each local TCP socket that connected while tlsfp ran, by socket
+ * cookie; max_entries set by --max-flows.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, struct tlsfp_owner);
+} owners SEC(".maps");
+
 /* One tlsfp_event per ClientHello; size set by --ringbuf-size. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

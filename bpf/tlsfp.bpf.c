@@ -65,6 +65,8 @@ int tlsfp_tc(struct __sk_buff *skb)
 		.ctx = skb,
 		.ifindex = skb->ifindex,
 		.direction = TLSFP_DIR_EGRESS,
+		/* 0 for a forwarded packet, which has no local socket. */
+		.cookie = bpf_get_socket_cookie(skb),
 	};
 	__u32 want = skb->len < TLSFP_LINEAR_HDR ? skb->len : TLSFP_LINEAR_HDR;
 
@@ -74,4 +76,41 @@ int tlsfp_tc(struct __sk_buff *skb)
 	handle_packet(&c, false, (const __u8 *)(long)SKB_FIELD(skb, data),
 		      (const __u8 *)(long)SKB_FIELD(skb, data_end), skb->len);
 	return c.action == TLSFP_DROP ? TLSFP_TC_ACT_SHOT : TLSFP_TC_ACT_UNSPEC;
+}
+
+#define TLSFP_SOCK_STREAM 1
+
+/*
+ * Record who opens each TCP connection, for the egress program to name the
+ * process behind a ClientHello.  connect() runs in the process's context;
+ * the egress packet later runs in softirq or another task.
+ */
+static __always_inline void record_owner(struct bpf_sock_addr *ctx)
+{
+	struct tlsfp_owner o = {};
+	__u64 cookie;
+
+	if (ctx->type != TLSFP_SOCK_STREAM)
+		return;
+	cookie = bpf_get_socket_cookie(ctx);
+	o.pid = bpf_get_current_pid_tgid() >> 32;
+	o.uid = (__u32)bpf_get_current_uid_gid();
+	o.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(o.comm, sizeof(o.comm));
+	bpf_map_update_elem(&owners, &cookie, &o, BPF_ANY);
+}
+
+/* Returning 1 lets connect() go ahead unchanged. */
+SEC("cgroup/connect4")
+int tlsfp_connect4(struct bpf_sock_addr *ctx)
+{
+	record_owner(ctx);
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int tlsfp_connect6(struct bpf_sock_addr *ctx)
+{
+	record_owner(ctx);
+	return 1;
 }

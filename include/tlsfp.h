@@ -171,6 +171,17 @@ enum tlsfp_direction {
 	TLSFP_DIR_EGRESS = 1,
 };
 
+#define TLSFP_COMM_LEN 16
+
+/* Process that opened a local client's socket, recorded at connect(). */
+struct tlsfp_owner {
+	__u64 cgroup_id;
+	/* Process (thread group) id and real user id. */
+	__u32 pid;
+	__u32 uid;
+	char comm[TLSFP_COMM_LEN];
+};
+
 /* Ring buffer record, one per ClientHello. */
 struct tlsfp_event {
 	/* CLOCK_MONOTONIC, or the capture's time when replaying a file. */
@@ -188,6 +199,8 @@ struct tlsfp_event {
 	__u32 pad2;
 	/* JA3 MD5 computed by the datapath, with TLSFP_EV_KERNEL_MD5. */
 	__u8 ja3_md5[16];
+	/* With TLSFP_EV_OWNER: the local process that sent the hello. */
+	struct tlsfp_owner owner;
 	struct tlsfp_hello hello;
 };
 
@@ -226,6 +239,8 @@ enum {
 	TLSFP_EV_TOO_LARGE	= 1 << 3,
 	/* ja3_md5 holds the datapath's MD5 of the JA3 string. */
 	TLSFP_EV_KERNEL_MD5	= 1 << 4,
+	/* Seen on egress from a socket whose connect() tlsfp recorded. */
+	TLSFP_EV_OWNER		= 1 << 5,
 };
 
 /*

@@ -4,6 +4,8 @@
  * an interface through a BPF link, detach.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "proc.h"
 #include "tc.h"
 #include "tlsfp.skel.h"
 
@@ -117,6 +120,9 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 	}
 	if (o->max_flows) {
 		err = bpf_map__set_max_entries(skel->maps.conns, o->max_flows);
+		if (!err)
+			err = bpf_map__set_max_entries(skel->maps.owners,
+						       o->max_flows);
 		if (err)
 			goto fail_size;
 	}
@@ -261,6 +267,33 @@ static int link_xdp(struct tlsfp_loader *l, __u32 flags)
 }
 
 /*
+ * Attach the connect() hooks to the cgroup v2 root, which covers every
+ * process.  Without them tlsfp still works, without process names.
+ */
+static void attach_owner_hooks(struct tlsfp_loader *l)
+{
+	int fd, err;
+
+	fd = tlsfp_cgroup2_open();
+	if (fd < 0) {
+		pr_warn("cannot open the cgroup v2 root (%s): outbound clients will have no process name",
+			strerror(-fd));
+		return;
+	}
+	l->connect4 = bpf_program__attach_cgroup(l->skel->progs.tlsfp_connect4,
+						 fd);
+	l->connect6 = bpf_program__attach_cgroup(l->skel->progs.tlsfp_connect6,
+						 fd);
+	if (!l->connect4 || !l->connect6) {
+		err = -errno;
+		pr_warn("attach connect hooks to the cgroup v2 root: %s: outbound clients will have no process name",
+			strerror(-err));
+		return;
+	}
+	pr_info("connect hooks attached to the cgroup v2 root for process attribution");
+}
+
+/*
  * Attach through a BPF link, so that the kernel detaches the program when
  * the last file descriptor closes, even if tlsfp is killed.
  */
@@ -277,6 +310,7 @@ int tlsfp_loader_attach(struct tlsfp_loader *l,
 	}
 
 	if (o->dirs & TLSFP_DIRS_OUT) {
+		attach_owner_hooks(l);
 		err = tlsfp_tc_attach(l);
 		if (err)
 			return err;
@@ -323,6 +357,10 @@ int tlsfp_loader_attach(struct tlsfp_loader *l,
 
 void tlsfp_loader_close(struct tlsfp_loader *l)
 {
+	bpf_link__destroy(l->connect4);
+	bpf_link__destroy(l->connect6);
+	l->connect4 = NULL;
+	l->connect6 = NULL;
 	if (l->ifindex)
 		tlsfp_tc_detach(l);
 	if (l->link_fd >= 0)

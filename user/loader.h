@@ -34,6 +34,7 @@ struct tlsfp_loader_opts {
 };
 
 struct tlsfp_bpf;
+struct bpf_link;
 
 struct tlsfp_loader {
 	struct tlsfp_bpf *skel;
@@ -43,6 +44,9 @@ struct tlsfp_loader {
 	/* Egress: a tcx link, or a clsact filter on kernels before 6.6. */
 	int tc_link_fd;
 	bool tc_clsact;
+	/* connect() hooks on the cgroup v2 root, for process attribution. */
+	struct bpf_link *connect4;
+	struct bpf_link *connect6;
 	const char *mode_name;
 	char ifname[IF_NAMESIZE];
 };

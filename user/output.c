@@ -12,6 +12,7 @@
 #include "blocklist.h"
 #include "ja3.h"
 #include "output.h"
+#include "proc.h"
 
 void tlsfp_output_init(struct tlsfp_output *o, FILE *f, bool json,
 		       int verbose, bool replay)
@@ -126,6 +127,49 @@ static void format_endpoint(const struct tlsfp_flow_key *k, bool src,
 		 "%s:%u", addr, src ? k->sport : k->dport);
 }
 
+/*
+ * Process of an outbound hello: name[pid], or "unknown" when its socket
+ * connected before tlsfp started or the packet was forwarded.
+ */
+static void format_process(const struct tlsfp_event *ev, char *buf,
+			   size_t size)
+{
+	char comm[4 * TLSFP_COMM_LEN + 1];
+
+	if (!(ev->ev_flags & TLSFP_EV_OWNER)) {
+		snprintf(buf, size, "unknown");
+		return;
+	}
+	tlsfp_escape_bytes((const uint8_t *)ev->owner.comm,
+			   strnlen(ev->owner.comm, TLSFP_COMM_LEN), comm,
+			   sizeof(comm));
+	snprintf(buf, size, "%s[%u]", comm, ev->owner.pid);
+}
+
+static struct json_object *process_object(const struct tlsfp_event *ev)
+{
+	struct json_object *p;
+	char comm[4 * TLSFP_COMM_LEN + 1];
+	const char *cgroup;
+
+	if (!(ev->ev_flags & TLSFP_EV_OWNER))
+		return NULL;
+	p = json_object_new_object();
+	json_object_object_add(p, "pid", json_object_new_int64(ev->owner.pid));
+	tlsfp_escape_bytes((const uint8_t *)ev->owner.comm,
+			   strnlen(ev->owner.comm, TLSFP_COMM_LEN), comm,
+			   sizeof(comm));
+	json_object_object_add(p, "name", json_object_new_string(comm));
+	json_object_object_add(p, "uid", json_object_new_int64(ev->owner.uid));
+	json_object_object_add(p, "cgroup_id",
+			       json_object_new_int64(ev->owner.cgroup_id));
+	cgroup = tlsfp_cgroup_path(ev->owner.cgroup_id);
+	if (cgroup)
+		json_object_object_add(p, "cgroup",
+				       json_object_new_string(cgroup));
+	return p;
+}
+
 /* Where the hello was seen: "in" by XDP, "out" by the egress program. */
 static const char *dir_name(const struct tlsfp_event *ev)
 {
@@ -152,8 +196,14 @@ static int print_text(const struct tlsfp_output *o,
 			src, dst, r->no_ja3_reason);
 		return 0;
 	}
-	fprintf(o->f, "%s %s %s -> %s sni=%s", ts, dir_name(ev), src, dst,
-		sni);
+	fprintf(o->f, "%s %s %s -> %s", ts, dir_name(ev), src, dst);
+	if (ev->direction == TLSFP_DIR_EGRESS) {
+		char proc[128];
+
+		format_process(ev, proc, sizeof(proc));
+		fprintf(o->f, " proc=%s", proc);
+	}
+	fprintf(o->f, " sni=%s", sni);
 	if (r->ja3_md5)
 		fprintf(o->f, " ja3=%s", r->ja3_md5);
 	else
@@ -248,6 +298,9 @@ static int print_json(const struct tlsfp_output *o,
 				       json_object_new_string(r->ifname));
 	json_object_object_add(root, "direction",
 			       json_object_new_string(dir_name(ev)));
+	/* null: an outbound hello whose process is not known. */
+	if (ev->direction == TLSFP_DIR_EGRESS)
+		json_object_object_add(root, "process", process_object(ev));
 	if (r->frame)
 		json_object_object_add(root, "pcap_cnt",
 				       json_object_new_int64(r->frame));
