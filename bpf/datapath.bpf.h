@@ -173,6 +173,15 @@ __noinline int tlsfp_sub_ja3_md5(struct tlsfp_hello *h,
 	return 0;
 }
 
+__noinline int tlsfp_sub_server(struct tlsfp_bytes *buf, __u32 len,
+				struct tlsfp_server_hello *sh)
+{
+	if (!buf || !sh)
+		return TLSFP_ERR_HELLO;
+	__builtin_memset(sh, 0, sizeof(*sh));
+	return tlsfp_parse_server_hello(buf->b, len, sh);
+}
+
 /*
  * Copy len bytes of the packet at off into buf.  The XDP and TC helpers
  * both handle data outside the linear area (XDP fragments, skb pages).
@@ -619,6 +628,66 @@ static __always_inline void handle_conn(struct tlsfp_ctx *c, const bool xdp,
 	start_partial(c);
 }
 
+/*
+ * Bytes of a segment read for a ServerHello: its key share is up to about
+ * 1.1 KiB (ffdhe8192, X25519MLKEM768).  One that continues in the next
+ * segment is counted in err_server_hello and gets no JA3S.
+ */
+#define TLSFP_SERVER_HELLO_MAX TLSFP_COPY_CHUNK
+
+/*
+ * A segment from a server that starts with a ServerHello: report the first
+ * one of a flow whose ClientHello was reported, keyed by the client's flow.
+ */
+static __always_inline void handle_server_hello(struct tlsfp_ctx *c,
+						const bool xdp)
+{
+	struct tlsfp_event *client, *ev = &c->s->ev;
+	struct tlsfp_flow_key key = {};
+	__u32 len = c->pkt.payload_len;
+	int err;
+
+	/* The client's flow: the same addresses and ports, swapped. */
+	__builtin_memcpy(key.saddr, c->pkt.key.daddr, sizeof(key.saddr));
+	__builtin_memcpy(key.daddr, c->pkt.key.saddr, sizeof(key.daddr));
+	key.sport = c->pkt.key.dport;
+	key.dport = c->pkt.key.sport;
+	key.family = c->pkt.key.family;
+	client = bpf_map_lookup_elem(&flows, &key);
+	if (!client || (client->ev_flags & TLSFP_EV_SERVER_HELLO))
+		return;
+
+	if (len > TLSFP_SERVER_HELLO_MAX)
+		len = TLSFP_SERVER_HELLO_MAX;
+	asm volatile("" : "+r"(len));
+	if (len < 1 || len > TLSFP_SERVER_HELLO_MAX)
+		return;
+	if (load_bytes(c, xdp, c->pkt.payload_off, c->s->part.buf, len)) {
+		count(TLSFP_CNT_LOAD_BYTES);
+		return;
+	}
+	err = tlsfp_sub_server((struct tlsfp_bytes *)c->s->part.buf, len,
+			       &ev->server);
+	if (err) {
+		count(TLSFP_CNT_ERR_SERVER_HELLO);
+		return;
+	}
+	/* Only the first ServerHello counts; a HelloRetryRequest is one. */
+	client->ev_flags |= TLSFP_EV_SERVER_HELLO;
+	count(TLSFP_CNT_SERVER_HELLOS);
+
+	ev->ts_ns = c->now;
+	ev->key = key;
+	ev->ifindex = c->ifindex;
+	ev->direction = c->direction;
+	ev->nr_segments = 1;
+	ev->ev_flags = TLSFP_EV_SERVER_HELLO;
+	ev->verdict = TLSFP_ALLOWED;
+	zero_hello(&ev->hello);
+	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), 0))
+		count(TLSFP_CNT_RINGBUF_FULL);
+}
+
 /* A client's SYN: remember where its stream starts. */
 static __always_inline void track_syn(struct tlsfp_ctx *c)
 {
@@ -710,6 +779,9 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 					bpf_map_delete_elem(&conns,
 							    &c->pkt.key);
 				start_hello(c, xdp);
+			} else if (head_len == sizeof(head) &&
+				   tlsfp_is_server_hello_start(head)) {
+				handle_server_hello(c, xdp);
 			} else if (conn) {
 				handle_conn(c, xdp, conn, head, head_len);
 			}

@@ -799,4 +799,130 @@ static __always_inline __u32 tlsfp_defrag_hello(const __u8 *src,
 	return TLSFP_REC_HLEN + total;
 }
 
+#define TLSFP_HS_SERVER_HELLO	2
+
+/* Whether a payload starts a handshake record carrying a ServerHello. */
+static __always_inline int tlsfp_is_server_hello_start(const __u8 *p)
+{
+	return p[0] == TLSFP_REC_HANDSHAKE && p[1] == 3 && p[2] <= 4 &&
+	       p[5] == TLSFP_HS_SERVER_HELLO;
+}
+
+/*
+ * SHA-256 of "HelloRetryRequest", the random of an HRR (RFC 8446 4.1.3),
+ * as four big-endian words.  Constants, not a static array: clang 14
+ * writes wrong BTF for a static array in .rodata beside const volatile
+ * variables, and the kernel rejects the object.
+ */
+#define TLSFP_HRR_RANDOM_0 0xcf21ad74e59a6111ULL
+#define TLSFP_HRR_RANDOM_1 0xbe1d8c021e65b891ULL
+#define TLSFP_HRR_RANDOM_2 0xc2a211167abb8c5eULL
+#define TLSFP_HRR_RANDOM_3 0x079e09e2c8a8339cULL
+
+static __always_inline __u64 buf_be64(const __u8 *buf, __u32 off)
+{
+	return (__u64)buf_u16(buf, off) << 48 |
+	       (__u64)buf_u16(buf, off + 2) << 32 |
+	       (__u64)buf_u16(buf, off + 4) << 16 | buf_u16(buf, off + 6);
+}
+
+struct server_ext_ctx {
+	const __u8 *buf;
+	struct tlsfp_server_hello *sh;
+	__u32 off;
+	__u32 end;
+	int err;
+};
+
+/* One extension of a ServerHello; see walk_ext() for the loop's shape. */
+static long walk_server_ext(__u32 i, void *arg)
+{
+	struct server_ext_ctx *x = arg;
+	__u32 off = x->off, type, ext_len, ext_end;
+
+	if (off >= x->end)
+		return 1;
+	if (off + 4 > x->end) {
+		x->err = TLSFP_ERR_HELLO;
+		return 1;
+	}
+	type = buf_u16(x->buf, off);
+	ext_len = buf_u16(x->buf, off + 2);
+	ext_end = off + 4 + ext_len;
+	if (ext_end > x->end) {
+		x->err = TLSFP_ERR_HELLO;
+		return 1;
+	}
+	if (i < TLSFP_MAX_SERVER_EXTS)
+		x->sh->exts[i & (TLSFP_MAX_SERVER_EXTS - 1)] = type;
+	x->sh->nr_exts = i + 1;
+	if (type == TLSFP_EXT_VERSIONS && ext_len == 2)
+		x->sh->selected_version = buf_u16(x->buf, off + 4);
+	x->off = ext_end & 0xffff;
+	return 0;
+}
+
+/*
+ * Parse a ServerHello (RFC 8446 4.1.3) at the start of buf[0, len).  Only
+ * the ServerHello message must be whole: records of TLS 1.2 servers carry
+ * the certificate after it, often past this segment.  sh must be zeroed by
+ * the caller.
+ */
+static __always_inline int tlsfp_parse_server_hello(const __u8 *buf,
+						    __u32 len,
+						    struct tlsfp_server_hello *sh)
+{
+	struct server_ext_ctx x = {};
+	__u32 off, end, hs_len, n;
+
+	if (len > TLSFP_BUF_SIZE)
+		len = TLSFP_BUF_SIZE;
+	if (len < TLSFP_REC_HLEN + TLSFP_HS_HLEN ||
+	    buf_u8(buf, 0) != TLSFP_REC_HANDSHAKE ||
+	    buf_u8(buf, 5) != TLSFP_HS_SERVER_HELLO)
+		return TLSFP_SKIP;
+	hs_len = (__u32)buf_u8(buf, 6) << 16 | buf_u16(buf, 7);
+	if (hs_len + TLSFP_HS_HLEN > buf_u16(buf, 3))
+		return TLSFP_INCOMPLETE;
+	off = TLSFP_REC_HLEN + TLSFP_HS_HLEN;
+	end = off + hs_len;
+	if (end > len)
+		return TLSFP_INCOMPLETE;
+
+	/* legacy_version, random, legacy_session_id_echo */
+	if (off + 35 > end)
+		return TLSFP_ERR_HELLO;
+	sh->legacy_version = buf_u16(buf, off);
+	sh->hrr = buf_be64(buf, off + 2) == TLSFP_HRR_RANDOM_0 &&
+		  buf_be64(buf, off + 10) == TLSFP_HRR_RANDOM_1 &&
+		  buf_be64(buf, off + 18) == TLSFP_HRR_RANDOM_2 &&
+		  buf_be64(buf, off + 26) == TLSFP_HRR_RANDOM_3;
+	n = buf_u8(buf, off + 34);
+	if (n > 32)
+		return TLSFP_ERR_HELLO;
+	off += 35 + n;
+	/* cipher_suite, legacy_compression_method */
+	if (off + 3 > end)
+		return TLSFP_ERR_HELLO;
+	sh->cipher = buf_u16(buf, off);
+	off += 3;
+	if (off == end)
+		return TLSFP_OK;
+	if (off + 2 > end || off + 2 + buf_u16(buf, off) != end)
+		return TLSFP_ERR_HELLO;
+	off += 2;
+
+	x.buf = buf;
+	x.sh = sh;
+	x.off = off;
+	x.end = end;
+	tlsfp_loop(TLSFP_BUF_SIZE / 4, walk_server_ext, &x);
+	if (x.err)
+		return x.err;
+	/* More extensions than kept: JA3S would be wrong, so none. */
+	if (sh->nr_exts > TLSFP_MAX_SERVER_EXTS)
+		return TLSFP_ERR_HELLO;
+	return TLSFP_OK;
+}
+
 #endif /* TLSFP_PARSE_H */

@@ -171,6 +171,22 @@ enum tlsfp_direction {
 	TLSFP_DIR_EGRESS = 1,
 };
 
+/* Extension types kept from a ServerHello. */
+#define TLSFP_MAX_SERVER_EXTS	32
+
+/* Fields of a flow's first ServerHello, for JA3S. */
+struct tlsfp_server_hello {
+	__u16 legacy_version;
+	__u16 cipher;
+	/* supported_versions (RFC 8446 4.2.1), 0 if absent. */
+	__u16 selected_version;
+	__u16 nr_exts;
+	__u16 exts[TLSFP_MAX_SERVER_EXTS];
+	/* A HelloRetryRequest: a ServerHello with the RFC 8446 4.1.3 random. */
+	__u8 hrr;
+	__u8 pad[7];
+};
+
 #define TLSFP_COMM_LEN 16
 
 /* Process that opened a local client's socket, recorded at connect(). */
@@ -201,6 +217,8 @@ struct tlsfp_event {
 	__u8 ja3_md5[16];
 	/* With TLSFP_EV_OWNER: the local process that sent the hello. */
 	struct tlsfp_owner owner;
+	/* With TLSFP_EV_SERVER_HELLO: the server's reply; hello is zero. */
+	struct tlsfp_server_hello server;
 	struct tlsfp_hello hello;
 };
 
@@ -241,6 +259,12 @@ enum {
 	TLSFP_EV_KERNEL_MD5	= 1 << 4,
 	/* Seen on egress from a socket whose connect() tlsfp recorded. */
 	TLSFP_EV_OWNER		= 1 << 5,
+	/*
+	 * The event is the flow's first ServerHello, keyed by the client's
+	 * flow; in the flows map, the flag marks a flow whose ServerHello
+	 * was reported.
+	 */
+	TLSFP_EV_SERVER_HELLO	= 1 << 6,
 };
 
 /*
@@ -281,6 +305,8 @@ enum tlsfp_counter {
 	TLSFP_CNT_WOULD_BLOCK,
 	TLSFP_CNT_DROPPED,
 	TLSFP_CNT_JA3_BUILD,
+	TLSFP_CNT_SERVER_HELLOS,
+	TLSFP_CNT_ERR_SERVER_HELLO,
 	TLSFP_CNT_MAX,
 };
 

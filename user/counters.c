@@ -67,6 +67,10 @@ static const struct {
 				"later packets of blocked flows, dropped" },
 	[TLSFP_CNT_JA3_BUILD] = { "err_ja3_build",
 				  "JA3 string not built in the datapath" },
+	[TLSFP_CNT_SERVER_HELLOS] = { "server_hellos",
+				      "first ServerHellos of reported flows" },
+	[TLSFP_CNT_ERR_SERVER_HELLO] = { "err_server_hello",
+					 "ServerHellos not parsed" },
 };
 
 const char *tlsfp_counter_name(unsigned int idx)

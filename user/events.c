@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 /* From a ring buffer event to a printed fingerprint. */
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
@@ -85,11 +86,13 @@ static void judge(struct tlsfp_session *s, const struct tlsfp_event *ev,
 }
 
 /* Compute the fingerprints of one event, judge it and print it. */
-int tlsfp_session_report(struct tlsfp_session *s,
-			 const struct tlsfp_event *ev)
+static int print_event(struct tlsfp_session *s, const struct tlsfp_event *ev,
+		       const struct tlsfp_server_hello *server)
 {
 	static char ja3[TLSFP_JA3_STR_MAX], ja4_raw[TLSFP_JA4_RAW_MAX];
 	char ja4[TLSFP_JA4_LEN + 1], reason4[128];
+	static char ja3s[TLSFP_JA3S_STR_MAX];
+	char ja3s_md5[TLSFP_MD5_HEX_LEN + 1];
 	struct tlsfp_report r = {
 		.ev = ev,
 		.frame = s->frame,
@@ -149,6 +152,14 @@ int tlsfp_session_report(struct tlsfp_session *s,
 	}
 	if (!truncated)
 		judge(s, ev, &r);
+	if (server) {
+		len = tlsfp_ja3s_string(server, ja3s, sizeof(ja3s));
+		if (len >= 0 && !tlsfp_md5_hex(ja3s, len, ja3s_md5)) {
+			r.server = server;
+			r.ja3s_string = ja3s;
+			r.ja3s_md5 = ja3s_md5;
+		}
+	}
 
 	err = tlsfp_output_report(&s->out, &r);
 	if (err) {
@@ -162,6 +173,140 @@ int tlsfp_session_report(struct tlsfp_session *s,
 	s->reported++;
 	if (s->limit && s->reported >= s->limit)
 		s->stop = true;
+	return 0;
+}
+
+/* A line for a ServerHello whose client's line was already printed. */
+static int print_server_only(struct tlsfp_session *s,
+			     const struct tlsfp_event *ev)
+{
+	static char ja3s[TLSFP_JA3S_STR_MAX];
+	char md5[TLSFP_MD5_HEX_LEN + 1];
+	struct tlsfp_report r = {
+		.ev = ev,
+		.frame = s->frame,
+		.server_only = true,
+		.server = &ev->server,
+		.ja3s_string = ja3s,
+		.ja3s_md5 = md5,
+	};
+	int len, err;
+
+	len = tlsfp_ja3s_string(&ev->server, ja3s, sizeof(ja3s));
+	if (len < 0 || tlsfp_md5_hex(ja3s, len, md5))
+		return 0;
+	r.ifname = ifname_of(s, ev->ifindex);
+	err = tlsfp_output_report(&s->out, &r);
+	if (err) {
+		s->stop = true;
+		s->err = err == -EPIPE ? 0 : err;
+	}
+	return 0;
+}
+
+/* Client hellos held for their ServerHello, at most (memory bound). */
+#define PENDING_MAX 1024
+
+struct tlsfp_pending {
+	struct tlsfp_event ev;
+	uint64_t frame;
+	bool used;
+};
+
+static struct tlsfp_pending *pending_at(struct tlsfp_session *s,
+					unsigned int i)
+{
+	return &s->pending[(s->pending_head + i) % PENDING_MAX];
+}
+
+/* Print the oldest held hello, or drop its slot if it was printed. */
+static void pop_pending(struct tlsfp_session *s)
+{
+	struct tlsfp_pending *p = pending_at(s, 0);
+	uint64_t frame = s->frame;
+
+	if (p->used) {
+		s->frame = p->frame;
+		print_event(s, &p->ev, NULL);
+		s->frame = frame;
+		p->used = false;
+	}
+	s->pending_head = (s->pending_head + 1) % PENDING_MAX;
+	s->pending_len--;
+}
+
+static void hold(struct tlsfp_session *s, const struct tlsfp_event *ev)
+{
+	struct tlsfp_pending *p;
+
+	if (s->pending_len == PENDING_MAX)
+		pop_pending(s);
+	p = pending_at(s, s->pending_len++);
+	p->ev = *ev;
+	p->frame = s->frame;
+	p->used = true;
+}
+
+/* A ServerHello: print its client's held line with JA3S added. */
+static int join_server(struct tlsfp_session *s, const struct tlsfp_event *ev)
+{
+	struct tlsfp_pending *p;
+	uint64_t frame = s->frame;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < s->pending_len; i++) {
+		p = pending_at(s, i);
+		if (!p->used || memcmp(&p->ev.key, &ev->key, sizeof(ev->key)))
+			continue;
+		s->frame = p->frame;
+		err = print_event(s, &p->ev, &ev->server);
+		s->frame = frame;
+		p->used = false;
+		while (s->pending_len && !pending_at(s, 0)->used)
+			pop_pending(s);
+		return err;
+	}
+	s->ja3s_unmatched++;
+	return print_server_only(s, ev);
+}
+
+/*
+ * Print the held hellos whose wait ended by now (the datapath's clock), or
+ * all of them when now is UINT64_MAX.
+ */
+void tlsfp_session_flush(struct tlsfp_session *s, uint64_t now)
+{
+	struct tlsfp_pending *p;
+
+	while (s->pending_len) {
+		p = pending_at(s, 0);
+		if (p->used && now != UINT64_MAX &&
+		    p->ev.ts_ns + s->hold_ns > now)
+			break;
+		pop_pending(s);
+	}
+}
+
+/*
+ * Report one event.  A client hello is held for its ServerHello when the
+ * reverse direction is watched, so that its line carries JA3S; a blocked
+ * or truncated one never gets an answer and is printed at once.
+ */
+int tlsfp_session_report(struct tlsfp_session *s,
+			 const struct tlsfp_event *ev)
+{
+	if (ev->ev_flags & TLSFP_EV_SERVER_HELLO)
+		return join_server(s, ev);
+	if (!s->hold_ns || ev->verdict == TLSFP_BLOCKED ||
+	    (ev->ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE)))
+		return print_event(s, ev, NULL);
+	if (!s->pending) {
+		s->pending = calloc(PENDING_MAX, sizeof(*s->pending));
+		if (!s->pending)
+			return print_event(s, ev, NULL);
+	}
+	hold(s, ev);
 	return 0;
 }
 
@@ -191,6 +336,8 @@ int tlsfp_session_open(struct tlsfp_session *s, int ringbuf_fd)
 
 void tlsfp_session_close(struct tlsfp_session *s)
 {
+	free(s->pending);
+	s->pending = NULL;
 	ring_buffer__free(s->rb);
 	s->rb = NULL;
 }

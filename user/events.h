@@ -28,6 +28,16 @@ struct tlsfp_session {
 	uint64_t timeout_ns;
 	uint64_t last_sweep_ns;
 	uint64_t timeouts;
+	/*
+	 * Client hellos waiting up to hold_ns for their ServerHello, oldest
+	 * first; hold_ns is 0 when the reverse direction is not watched.
+	 */
+	struct tlsfp_pending *pending;
+	unsigned int pending_head;
+	unsigned int pending_len;
+	uint64_t hold_ns;
+	/* ServerHellos whose client line was already printed. */
+	uint64_t ja3s_unmatched;
 	/* Blocklists of the run, NULL without -b. */
 	struct tlsfp_blocker *blocker;
 	struct tlsfp_bpf *skel;
@@ -46,5 +56,6 @@ int tlsfp_session_open(struct tlsfp_session *s, int ringbuf_fd);
 void tlsfp_session_close(struct tlsfp_session *s);
 int tlsfp_session_report(struct tlsfp_session *s,
 			 const struct tlsfp_event *ev);
+void tlsfp_session_flush(struct tlsfp_session *s, uint64_t now);
 
 #endif /* TLSFP_EVENTS_H */

@@ -83,6 +83,30 @@ int tlsfp_ja3_string(const struct tlsfp_hello *h, char *buf, size_t size)
 	return (int)sb.len;
 }
 
+/*
+ * Write the JA3S string of a ServerHello: legacy_version, the chosen
+ * cipher suite and the extension types in order, GREASE left out.
+ * Returns its length, or -ENOSPC.
+ */
+int tlsfp_ja3s_string(const struct tlsfp_server_hello *sh, char *buf,
+		      size_t size)
+{
+	struct strbuf sb = { .buf = buf, .size = size };
+	unsigned int n = sh->nr_exts;
+
+	if (!size)
+		return -ENOSPC;
+	buf[0] = '\0';
+	if (n > TLSFP_MAX_SERVER_EXTS)
+		n = TLSFP_MAX_SERVER_EXTS;
+	sb_printf(&sb, "%u,", sh->legacy_version);
+	sb_printf(&sb, "%u,", sh->cipher);
+	put_u16_list(&sb, sh->exts, n, true);
+	if (sb.overflow)
+		return -ENOSPC;
+	return (int)sb.len;
+}
+
 /* Describe why h has no JA3, for output.  Returns 0, or -1 if it has one. */
 int tlsfp_ja3_reason(const struct tlsfp_hello *h, char *buf, size_t size)
 {

@@ -20,6 +20,11 @@
 bool tlsfp_is_grease(uint16_t v);
 int tlsfp_ja3_string(const struct tlsfp_hello *h, char *buf, size_t size);
 int tlsfp_ja3_reason(const struct tlsfp_hello *h, char *buf, size_t size);
+/* "65535," per value: version, cipher and every extension. */
+#define TLSFP_JA3S_STR_MAX (16 + 6 * TLSFP_MAX_SERVER_EXTS)
+
+int tlsfp_ja3s_string(const struct tlsfp_server_hello *sh, char *buf,
+		      size_t size);
 int tlsfp_md5_hex(const char *data, size_t len,
 		  char out[TLSFP_MD5_HEX_LEN + 1]);
 

@@ -26,6 +26,7 @@
 #define DEFAULT_LOOK_LIMIT 16384
 #define DEFAULT_RINGBUF_MB 4
 #define DEFAULT_BLOCK_MAX 65536
+#define JA3S_WAIT_NS 2000000000ULL
 #define MAX_BLOCK_FILES 64
 
 struct options {
@@ -399,6 +400,9 @@ static void print_summary(const struct options *o, struct tlsfp_bpf *skel,
 		fprintf(stderr, "  %-18s %12llu  %s\n", "md5_mismatch",
 			(unsigned long long)s->md5_mismatches,
 			"datapath JA3 MD5 different from OpenSSL's");
+		fprintf(stderr, "  %-18s %12llu  %s\n", "ja3s_unmatched",
+			(unsigned long long)s->ja3s_unmatched,
+			"ServerHellos printed alone, after their client's line");
 		fprintf(stderr, "  %-18s %12llu  %s\n", "ja4_blocked",
 			(unsigned long long)s->ja4_blocked,
 			"flows blocked by JA4 after their hello passed");
@@ -503,6 +507,12 @@ int main(int argc, char **argv)
 	s.out.blocking = o.nr_block_files > 0;
 	s.limit = o.count;
 	s.partials_fd = bpf_map__fd(l.skel->maps.partials);
+	/*
+	 * A ServerHello is seen only if the reverse direction is: with both
+	 * hooks, or in a capture.  Wait that long for it before printing.
+	 */
+	if (o.read_file || o.load.dirs == TLSFP_DIRS_BOTH)
+		s.hold_ns = JA3S_WAIT_NS;
 	s.timeout_ns = o.load.reasm_timeout_ns;
 	if (tlsfp_session_open(&s, bpf_map__fd(l.skel->maps.events)))
 		goto fail;
@@ -521,6 +531,8 @@ int main(int argc, char **argv)
 		err = run_live(&s);
 	}
 
+	/* Held hellos whose ServerHello did not come. */
+	tlsfp_session_flush(&s, UINT64_MAX);
 	print_summary(&o, l.skel, &s);
 	tlsfp_session_close(&s);
 	tlsfp_loader_close(&l);

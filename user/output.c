@@ -170,6 +170,34 @@ static struct json_object *process_object(const struct tlsfp_event *ev)
 	return p;
 }
 
+/* The version the server chose: supported_versions, else legacy. */
+static uint16_t server_version(const struct tlsfp_server_hello *sh)
+{
+	return sh->selected_version ? sh->selected_version :
+				      sh->legacy_version;
+}
+
+static void add_server(struct json_object *tls, const struct tlsfp_report *r)
+{
+	struct json_object *ja3s = json_object_new_object();
+	char buf[16];
+
+	json_object_object_add(ja3s, "hash",
+			       json_object_new_string(r->ja3s_md5));
+	json_object_object_add(ja3s, "string",
+			       json_object_new_string(r->ja3s_string));
+	json_object_object_add(tls, "ja3s", ja3s);
+	json_object_object_add(tls, "server_version", json_object_new_string(
+		tlsfp_version_name(server_version(r->server), buf,
+				   sizeof(buf))));
+	snprintf(buf, sizeof(buf), "0x%04x", r->server->cipher);
+	json_object_object_add(tls, "cipher_suite",
+			       json_object_new_string(buf));
+	if (r->server->hrr)
+		json_object_object_add(tls, "hello_retry_request",
+				       json_object_new_boolean(1));
+}
+
 /* Where the hello was seen: "in" by XDP, "out" by the egress program. */
 static const char *dir_name(const struct tlsfp_event *ev)
 {
@@ -196,6 +224,16 @@ static int print_text(const struct tlsfp_output *o,
 			src, dst, r->no_ja3_reason);
 		return 0;
 	}
+	if (r->server_only) {
+		char vbuf[16];
+
+		fprintf(o->f, "%s %s %s -> %s ja3s=%s server=%s/0x%04x%s\n", ts,
+			dir_name(ev), src, dst, r->ja3s_md5,
+			tlsfp_version_name(server_version(r->server), vbuf,
+					   sizeof(vbuf)),
+			r->server->cipher, r->server->hrr ? " hrr=yes" : "");
+		return 0;
+	}
 	fprintf(o->f, "%s %s %s -> %s", ts, dir_name(ev), src, dst);
 	if (ev->direction == TLSFP_DIR_EGRESS) {
 		char proc[128];
@@ -212,6 +250,15 @@ static int print_text(const struct tlsfp_output *o,
 		fprintf(o->f, " ja4=%s", r->ja4);
 	else
 		fprintf(o->f, " ja4=- (%s)", r->no_ja4_reason);
+	if (r->server) {
+		char vbuf[16];
+
+		fprintf(o->f, " ja3s=%s server=%s/0x%04x%s", r->ja3s_md5,
+			tlsfp_version_name(server_version(r->server), vbuf,
+					   sizeof(vbuf)),
+			r->server->cipher,
+			r->server->hrr ? " hrr=yes" : "");
+	}
 	if (o->blocking && r->action) {
 		fprintf(o->f, " action=%s", r->action);
 		if (r->entry)
@@ -223,6 +270,8 @@ static int print_text(const struct tlsfp_output *o,
 		fprintf(o->f, " ja3_string=%s", r->ja3_string);
 	if (o->verbose && r->ja4_raw)
 		fprintf(o->f, " ja4_r=%s", r->ja4_raw);
+	if (o->verbose && r->ja3s_string)
+		fprintf(o->f, " ja3s_string=%s", r->ja3s_string);
 	fputc('\n', o->f);
 	return 0;
 }
@@ -306,6 +355,11 @@ static int print_json(const struct tlsfp_output *o,
 				       json_object_new_int64(r->frame));
 
 	tls = json_object_new_object();
+	if (r->server_only) {
+		add_server(tls, r);
+		json_object_object_add(root, "tls", tls);
+		goto print;
+	}
 	if (ev->ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE)) {
 		json_object_object_add(tls, "truncated",
 				       json_object_new_boolean(1));
@@ -347,6 +401,8 @@ static int print_json(const struct tlsfp_output *o,
 	}
 	if (h->flags & TLSFP_HELLO_F_HAS_ALPN)
 		json_object_object_add(tls, "client_alpns", alpn_array(h));
+	if (r->server)
+		add_server(tls, r);
 	json_object_object_add(root, "tls", tls);
 	if (r->action)
 		json_object_object_add(root, "action",

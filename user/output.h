@@ -37,6 +37,15 @@ struct tlsfp_report {
 	const char *action;
 	/* The blocklist entry that matched, NULL if none. */
 	const struct tlsfp_block_entry *entry;
+	/*
+	 * The flow's first ServerHello, NULL if none was seen in time.  With
+	 * server_only, the line is for a ServerHello alone: its client's line
+	 * was printed before it came.
+	 */
+	bool server_only;
+	const struct tlsfp_server_hello *server;
+	const char *ja3s_string;
+	const char *ja3s_md5;
 	/* Frame number in the capture file, 0 when live. */
 	uint64_t frame;
 	/* Interface name, NULL when replaying. */

@@ -71,11 +71,15 @@ long tlsfp_count_entries(int map_fd, uint32_t key_size)
 	return n;
 }
 
-/* Sweep the partial hellos once a second of the datapath's clock. */
+/*
+ * Print the held hellos whose wait for a ServerHello ended, and sweep the
+ * partial hellos once a second of the datapath's clock.
+ */
 void tlsfp_session_tick(struct tlsfp_session *s, uint64_t now)
 {
 	int n;
 
+	tlsfp_session_flush(s, now);
 	if (now - s->last_sweep_ns < 1000000000ULL)
 		return;
 	s->last_sweep_ns = now;
