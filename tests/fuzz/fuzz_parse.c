@@ -18,6 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct tlsfp_hello h;
 	static struct tlsfp_records r;
+	static struct tlsfp_server_hello sh;
+	static char ja3s[TLSFP_JA3S_STR_MAX];
 	static uint8_t dst[TLSFP_BUF_SIZE + TLSFP_COPY_CHUNK];
 	static char ja3[TLSFP_JA3_STR_MAX];
 	struct tlsfp_pkt pkt;
@@ -40,6 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&h, 0, sizeof(h));
 	if (tlsfp_parse_hello(copy, size, &h) == TLSFP_OK)
 		tlsfp_ja3_string(&h, ja3, sizeof(ja3));
+
+	memset(&sh, 0, sizeof(sh));
+	if (tlsfp_parse_server_hello(copy, size, &sh) == TLSFP_OK)
+		tlsfp_ja3s_string(&sh, ja3s, sizeof(ja3s));
 
 	memset(&r, 0, sizeof(r));
 	if (tlsfp_find_hello(copy, size, &r) == TLSFP_OK) {
