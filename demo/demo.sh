@@ -1,7 +1,9 @@
 #!/bin/bash
 # Demonstration of tlsfp on live traffic: two network namespaces joined by a
-# veth pair, an openssl s_server in one, tlsfp -v on the server's end of the
-# veth, and real TLS clients run one by one from the other namespace.
+# veth pair, an openssl s_server in one, and real TLS clients run one by one
+# from the other.  tlsfp -v watches the server's end of the veth (inbound
+# clients, with JA3S from the server's answer), then the clients' own end
+# (outbound clients, with their processes), then blocks one client.
 # tlsfp's result lines go to stdout; the narration and tlsfp's own messages
 # go to stderr.  Everything is removed at exit, also after Ctrl-C.
 #
@@ -128,12 +130,48 @@ stop_tlsfp() {
     fi
 }
 
-# Second part: put curl's TLS 1.3 fingerprint, seen in the first part, on
+# Start tlsfp on the client's end of the veth, where its egress program sees
+# the client namespace's own ClientHellos and names their processes.
+start_tlsfp_client() {
+    local i
+    : >"$TLSFP_OUT"
+    : >"$TB_DIR/tlsfp-client.err"
+    say "starting tlsfp -v $TB_DEV_CLIENT in $TB_NS_CLIENT, the clients' own namespace"
+    ip netns exec "$TB_NS_CLIENT" "${TB_DEFAULT_SIGINT[@]}" "$TLSFP" -v \
+        "$TB_DEV_CLIENT" > >(trap '' INT; exec tee -a "$TLSFP_OUT") \
+        2> >(trap '' INT; exec tee -a "$TB_DIR/tlsfp-client.err" >&2) &
+    TB_TLSFP_PID=$!
+    TB_PIDS+=("$TB_TLSFP_PID")
+    for ((i = 0; i < TB_WAIT_TENTHS; i++)); do
+        if grep -q 'fingerprinting TLS clients' "$TB_DIR/tlsfp-client.err"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "tlsfp did not attach to $TB_DEV_CLIENT"
+}
+
+# Second part: the same clients seen leaving their own host, with the
+# process that sent each ClientHello.
+outbound_demo() {
+    local client n=0
+    local -a clients=(curl-tls1.3 python-ssl openssl-s_client)
+    start_tlsfp_client
+    for client in "${clients[@]}"; do
+        n=$((n + 1))
+        say "[$n/${#clients[@]}] $client from $TB_NS_CLIENT: an outbound client (out), with its process"
+        testbed_run_client "$client" "$TB_ADDR4_SERVER" "$PORT" || true
+        wait_for_line $((n - 1)) || true
+    done
+    stop_tlsfp
+}
+
+# Third part: put curl's TLS 1.3 fingerprint, seen in the first part, on
 # a blocklist.  curl's first connection fails, other clients still work.
 block_demo() {
     local ja3 list status
-    # The second run was curl requiring TLS 1.3.
-    ja3=$(sed -n '2s/.* ja3=\([0-9a-f]\{32\}\).*/\1/p' "$TLSFP_OUT")
+    # The outbound part's first client was curl requiring TLS 1.3.
+    ja3=$(sed -n '1s/.* ja3=\([0-9a-f]\{32\}\).*/\1/p' "$TLSFP_OUT")
     if [[ -z $ja3 ]]; then
         say "no JA3 for curl in the first part; skipping the blocking part"
         return
@@ -185,6 +223,7 @@ main() {
     start_tlsfp
     run_clients
     stop_tlsfp
+    outbound_demo
     block_demo
 }
 
