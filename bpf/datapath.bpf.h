@@ -354,18 +354,50 @@ static __always_inline void merge_ranges(struct tlsfp_partial *p)
 	}
 }
 
-/* Remember an out-of-order range; false if no slot is free. */
+/*
+ * Remember the out-of-order range [start, end), joined with the ranges it
+ * touches; false if it needs a slot and none is free.
+ */
 static __always_inline bool add_range(struct tlsfp_partial *p, __u32 start,
 				      __u32 end)
 {
+	bool placed = false;
 	int i;
 
+	/* Widen one touching range; clear the others it now covers. */
 	for (i = 0; i < TLSFP_REASM_RANGES; i++) {
 		struct tlsfp_range *r = &p->ranges[i];
+		__u32 rs = READ_MEM(r->start), re = READ_MEM(r->end);
 
-		if (READ_MEM(r->end) && start >= READ_MEM(r->start) &&
-		    end <= READ_MEM(r->end))
-			return true;	/* already held */
+		if (!re || re < start || rs > end)
+			continue;
+		if (rs < start)
+			start = rs;
+		if (re > end)
+			end = re;
+		if (placed) {
+			WRITE_MEM(r->start, 0);
+			WRITE_MEM(r->end, 0);
+		} else {
+			WRITE_MEM(r->start, start);
+			WRITE_MEM(r->end, end);
+			placed = true;
+		}
+	}
+	if (placed) {
+		/* The first range widened after others were compared: store the
+		 * final bounds there. */
+		for (i = 0; i < TLSFP_REASM_RANGES; i++) {
+			struct tlsfp_range *r = &p->ranges[i];
+			__u32 re = READ_MEM(r->end);
+
+			if (re && READ_MEM(r->start) >= start && re <= end) {
+				WRITE_MEM(r->start, start);
+				WRITE_MEM(r->end, end);
+				break;
+			}
+		}
+		return true;
 	}
 	for (i = 0; i < TLSFP_REASM_RANGES; i++) {
 		struct tlsfp_range *r = &p->ranges[i];
@@ -377,6 +409,37 @@ static __always_inline bool add_range(struct tlsfp_partial *p, __u32 start,
 		}
 	}
 	return false;
+}
+
+/*
+ * Narrow [*from, *to) so that bytes already held in a range are not copied
+ * again: as Linux's TCP does, the first copy of a byte is the one kept, so
+ * that a later, different copy cannot show tlsfp other bytes than the
+ * server reads.  Returns false if the whole interval is held.
+ */
+static __always_inline bool skip_held(struct tlsfp_partial *p, __u32 *from,
+				      __u32 *to)
+{
+	int i;
+
+	for (i = 0; i < TLSFP_REASM_RANGES; i++) {
+		struct tlsfp_range *r = &p->ranges[i];
+		__u32 rs = READ_MEM(r->start), re = READ_MEM(r->end);
+
+		if (!re || re <= *from || rs >= *to)
+			continue;
+		if (rs <= *from && re >= *to)
+			return false;
+		if (rs <= *from)
+			*from = re;
+		else if (re >= *to)
+			*to = rs;
+		/*
+		 * NOTE: a segment that covers a held range with bytes on both
+		 * sides overwrites that range with its own copy.
+		 */
+	}
+	return *from < *to;
 }
 
 /*
@@ -394,11 +457,13 @@ static __always_inline int add_segment(struct tlsfp_ctx *c, const bool xdp,
 		return 0;	/* beyond the buffer: the walk reports it */
 	p->nr_segments++;
 	p->last_ns = c->now;
-	if (to <= p->have) {
+	/* Bytes before have are held already; the first copy stays. */
+	if (from < p->have)
+		from = p->have;
+	if (from >= to || !skip_held(p, &from, &to)) {
 		count(TLSFP_CNT_RETRANSMIT);
 		return 0;
 	}
-	/* Bytes already present are copied again: same bytes, one copy. */
 	if (copy_segment(c, xdp, p, seg_off, from, to)) {
 		count(TLSFP_CNT_LOAD_BYTES);
 		return 0;
@@ -576,6 +641,25 @@ static __always_inline void start_hello(struct tlsfp_ctx *c, const bool xdp)
 	start_partial(c);
 }
 
+/* Start reassembly with a segment at stream offset 0 of base. */
+static __always_inline void keep_first_segment(struct tlsfp_ctx *c,
+					       const bool xdp, __u32 base)
+{
+	__u32 len = c->pkt.payload_len;
+
+	if (len > TLSFP_BUF_SIZE)
+		len = TLSFP_BUF_SIZE;
+	init_partial(c, base);
+	if (copy_segment(c, xdp, &c->s->part, 0, 0, len)) {
+		count(TLSFP_CNT_LOAD_BYTES);
+		return;
+	}
+	c->s->part.have = len;
+	c->s->part.nr_segments = 1;
+	count(TLSFP_CNT_SEGMENTS_BUFFERED);
+	start_partial(c);
+}
+
 /*
  * A segment of a stream whose SYN was seen and in which no ClientHello has
  * started yet.  head holds the first head_len bytes of its payload.
@@ -587,6 +671,18 @@ static __always_inline void handle_conn(struct tlsfp_ctx *c, const bool xdp,
 	__u32 seg_off = c->pkt.seq - (conn->isn + 1);
 
 	if (seg_off == 0) {
+		/*
+		 * The stream starts with less than a record header, or with a
+		 * record too short for the handshake header: keep it as the
+		 * start of a hello and let the record walk decide.
+		 */
+		if (tlsfp_may_start_handshake(head, head_len)) {
+			bpf_map_delete_elem(&conns, &c->pkt.key);
+			if (bpf_map_lookup_elem(&flows, &c->pkt.key))
+				return;
+			keep_first_segment(c, xdp, conn->isn + 1);
+			return;
+		}
 		if (conn->state == TLSFP_CONN_SYN &&
 		    tlsfp_is_proxy_preamble(head, head_len)) {
 			conn->state = TLSFP_CONN_PREAMBLE;
@@ -697,8 +793,15 @@ static __always_inline void track_syn(struct tlsfp_ctx *c)
 		.state = TLSFP_CONN_SYN,
 	};
 
-	if (bpf_map_lookup_elem(&flows, &c->pkt.key))
-		return;
+	/*
+	 * A SYN starts a new connection, possibly on the 4-tuple of an old
+	 * one: forget what tlsfp knew of the old one, its verdict included,
+	 * so that the new ClientHello is reported and judged on its own.
+	 */
+	bpf_map_delete_elem(&flows, &c->pkt.key);
+	bpf_map_delete_elem(&partials, &c->pkt.key);
+	if (nr_blocked_flows)
+		bpf_map_delete_elem(&blocked_flows, &c->pkt.key);
 	count(TLSFP_CNT_SYN_TRACKED);
 	bpf_map_update_elem(&conns, &c->pkt.key, &conn, BPF_ANY);
 }
@@ -733,6 +836,11 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 		return;
 	}
 	c->now = replay_now_ns ? replay_now_ns : bpf_ktime_get_ns();
+	if ((c->pkt.tcp_flags & (TLSFP_TCP_SYN | TLSFP_TCP_ACK)) ==
+	    TLSFP_TCP_SYN) {
+		track_syn(c);
+		return;
+	}
 	if (nr_blocked_flows &&
 	    bpf_map_lookup_elem(&blocked_flows, &c->pkt.key)) {
 		/*
@@ -745,11 +853,6 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 			return;
 		count(TLSFP_CNT_DROPPED);
 		c->action = TLSFP_DROP;
-		return;
-	}
-	if ((c->pkt.tcp_flags & (TLSFP_TCP_SYN | TLSFP_TCP_ACK)) ==
-	    TLSFP_TCP_SYN) {
-		track_syn(c);
 		return;
 	}
 	if (c->pkt.payload_len) {

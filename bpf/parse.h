@@ -588,8 +588,11 @@ static __always_inline int tlsfp_parse_hello(const __u8 *buf, __u32 len,
 		return TLSFP_SKIP;
 	h->record_version = buf_u16(buf, 1);
 	rec_len = buf_u16(buf, 3);
-	if (rec_len < TLSFP_HS_HLEN || rec_len > TLSFP_REC_MAX)
+	if (rec_len == 0 || rec_len > TLSFP_REC_MAX)
 		return TLSFP_ERR_RECORD;
+	/* The handshake header itself continues in the next record. */
+	if (rec_len < TLSFP_HS_HLEN)
+		return TLSFP_INCOMPLETE;
 	hs_len = (__u32)buf_u8(buf, 6) << 16 | buf_u16(buf, 7);
 	h->hello_len = hs_len;
 	/* A ClientHello cannot exceed 2^16 - 1 bytes of extensions and more. */
@@ -601,6 +604,23 @@ static __always_inline int tlsfp_parse_hello(const __u8 *buf, __u32 len,
 		return TLSFP_INCOMPLETE;	/* continues in another segment */
 	return parse_hello_body(buf, TLSFP_REC_HLEN + TLSFP_HS_HLEN,
 				TLSFP_REC_HLEN + TLSFP_HS_HLEN + hs_len, h);
+}
+
+/*
+ * Whether the first len bytes of a client stream (1 <= len <= 6) can be
+ * the start of a TLS handshake record: a hello whose first segment is
+ * shorter than its record header, or whose first record is shorter than a
+ * handshake header, starts like this without tlsfp_is_hello_start().
+ */
+static __always_inline int tlsfp_may_start_handshake(const __u8 *p, __u32 len)
+{
+	if (p[0] != TLSFP_REC_HANDSHAKE)
+		return 0;
+	if (len >= 2 && p[1] != 3)
+		return 0;
+	if (len >= 3 && p[2] > 4)
+		return 0;
+	return 1;
 }
 
 /*
@@ -656,7 +676,7 @@ struct record_ctx {
 static long walk_record(__u32 i, void *arg)
 {
 	struct record_ctx *x = arg;
-	__u32 off = x->off, got = x->got, rlen, avail, use, k;
+	__u32 off = x->off, got = x->got, rlen, avail, use, need, k;
 	const __u8 *buf = x->buf;
 
 	if (i >= TLSFP_MAX_RECORDS) {
@@ -696,11 +716,28 @@ static long walk_record(__u32 i, void *arg)
 		x->r->hs_total = TLSFP_HS_HLEN +
 				 ((__u32)x->hdr[1] << 16 | x->hdr[2] << 8 |
 				  x->hdr[3]);
+		/* As tlsfp_parse_hello() rejects a hello in one piece. */
+		if (x->r->hs_total > TLSFP_HS_HLEN + 0x20000) {
+			x->status = TLSFP_ERR_HELLO;
+			return 1;
+		}
 		/* The hello must fit with one record header in the buffer. */
 		if (x->r->hs_total + TLSFP_REC_HLEN > TLSFP_BUF_SIZE) {
 			x->status = TLSFP_TOO_LARGE;
 			return 1;
 		}
+	}
+	/*
+	 * The part of the hello this record carries must end in the buffer;
+	 * with more record headers than one, a hello under the limit can
+	 * still end past it, and its last bytes are never kept.
+	 */
+	need = rlen;
+	if (x->r->hs_total && x->r->hs_total - got < need)
+		need = x->r->hs_total - got;
+	if (off + TLSFP_REC_HLEN + need > TLSFP_BUF_SIZE) {
+		x->status = TLSFP_TOO_LARGE;
+		return 1;
 	}
 	use = avail;
 	if (x->r->hs_total && got + use > x->r->hs_total)

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Run every test suite and end with one line "N passed, N failed".
 #
-# Usage: tests/run.sh [SUITE...]   (unit, prog, vectors, fuzz, e2e; default:
-# all)
+# Usage: tests/run.sh [SUITE...]   (unit, prog, vectors, fuzz, replay, reasm,
+# block, e2e; default: all)
 #
 # A suite is a program that prints "ok - NAME", "not ok - NAME" and
 # "skip - NAME: reason" lines.  A suite that exits non-zero without a
@@ -76,13 +76,16 @@ if want fuzz; then
 	run_suite fuzz bash tests/fuzz/run_short.sh "$out" \
 		"${FUZZ_CHECK_SECONDS:-20}"
 fi
-if want e2e; then
-	for t in tests/e2e/test_*.sh; do
+# Shell suites, by folder: captures through tlsfp -r, and live tests in
+# network namespaces.
+for group in replay reasm block e2e; do
+	want "$group" || continue
+	for t in tests/"$group"/test_*.sh; do
 		[ -e "$t" ] || continue
-		run_suite "e2e/$(basename "$t" .sh)" env TLSFP="$out/tlsfp" \
-			bash "$t"
+		run_suite "$group/$(basename "$t" .sh)" \
+			env TLSFP="$out/tlsfp" bash "$t"
 	done
-fi
+done
 
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"

@@ -209,6 +209,8 @@ testbed_start_tlsfp() {
 # lose the packets still waiting in the kernel's capture buffer.
 testbed_start_capture() {
     local file=$1 err="$1.log" i
+    # Created first: the loop below may read it before tcpdump writes it.
+    : >"$err"
     ip netns exec "$TB_NS_SERVER" "${TB_DEFAULT_SIGINT[@]}" tcpdump \
         -i "$TB_DEV_SERVER" -w "$file" --immediate-mode -U -n tcp \
         >/dev/null 2>"$err" &
