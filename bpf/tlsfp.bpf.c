@@ -88,6 +88,7 @@ int tlsfp_tc(struct __sk_buff *skb)
 static __always_inline void record_owner(struct bpf_sock_addr *ctx)
 {
 	struct tlsfp_owner o = {};
+	struct task_struct *task;
 	__u64 cookie;
 
 	if (ctx->type != TLSFP_SOCK_STREAM)
@@ -96,7 +97,14 @@ static __always_inline void record_owner(struct bpf_sock_addr *ctx)
 	o.pid = bpf_get_current_pid_tgid() >> 32;
 	o.uid = (__u32)bpf_get_current_uid_gid();
 	o.cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(o.comm, sizeof(o.comm));
+	/*
+	 * The process's name is its main thread's: the thread that calls
+	 * connect() may have a name of its own ("Socket Thread").
+	 */
+	task = bpf_get_current_task_btf();
+	if (bpf_probe_read_kernel_str(o.comm, sizeof(o.comm),
+				      task->group_leader->comm) < 0)
+		bpf_get_current_comm(o.comm, sizeof(o.comm));
 	bpf_map_update_elem(&owners, &cookie, &o, BPF_ANY);
 }
 

@@ -157,6 +157,19 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 			goto fail_size;
 	}
 
+	/*
+	 * Load only the programs this run attaches: the verifier takes
+	 * about a second per packet program.  The XDP program also serves
+	 * -r and sees the ServerHellos of outbound clients with "both".
+	 */
+	if (o->replay || !(o->dirs & TLSFP_DIRS_OUT)) {
+		bpf_program__set_autoload(skel->progs.tlsfp_tc, false);
+		bpf_program__set_autoload(skel->progs.tlsfp_connect4, false);
+		bpf_program__set_autoload(skel->progs.tlsfp_connect6, false);
+	}
+	if (!o->replay && !(o->dirs & TLSFP_DIRS_IN))
+		bpf_program__set_autoload(skel->progs.tlsfp_xdp, false);
+
 	err = tlsfp_bpf__load(skel);
 	if (err) {
 		pr_err("load BPF program: %s", strerror(-err));

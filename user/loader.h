@@ -30,6 +30,8 @@ struct tlsfp_loader_opts {
 	__u32 look_limit;
 	__u32 block_max;
 	bool dry_run;
+	/* tlsfp -r: only the XDP program is run. */
+	bool replay;
 	__u64 reasm_timeout_ns;
 };
 

@@ -232,7 +232,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_XDP_MODE:
 			if (!strcmp(optarg, "auto")) {
 				o->load.xdp_mode = TLSFP_XDP_AUTO;
-	o->load.dirs = TLSFP_DIRS_BOTH;
 			} else if (!strcmp(optarg, "native")) {
 				o->load.xdp_mode = TLSFP_XDP_NATIVE;
 			} else if (!strcmp(optarg, "generic")) {
@@ -329,12 +328,12 @@ static void print_memory(struct tlsfp_bpf *skel)
 		skel->maps.flows, skel->maps.partials, skel->maps.conns,
 		skel->maps.events, skel->maps.scratch, skel->maps.counters,
 		skel->maps.block_a, skel->maps.block_b,
-		skel->maps.blocked_flows,
+		skel->maps.blocked_flows, skel->maps.owners,
 	};
 	unsigned long long total = 0, b;
 	unsigned int i;
 
-	fprintf(stderr, "tlsfp: BPF map memory (entries x key and value, before kernel overhead):\n");
+	fprintf(stderr, "tlsfp: BPF map memory (entries x (key + value); the kernel adds per-entry overhead, see bpftool map show):\n");
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
 		b = map_bytes(maps[i]);
 		total += b;
@@ -434,7 +433,11 @@ static int run_live(struct tlsfp_session *s)
 		}
 		/* bpf_ktime_get_ns() is CLOCK_MONOTONIC too. */
 		tlsfp_session_tick(s, monotonic_ns());
-		err = ring_buffer__poll(s->rb, 200);
+		/*
+		 * The datapath wakes the loader only for a backlog, so lone
+		 * events wait for this timeout: at most 100 ms.
+		 */
+		err = ring_buffer__poll(s->rb, 100);
 		if (err == -EINTR) {
 			err = 0;
 			continue;
@@ -443,8 +446,19 @@ static int run_live(struct tlsfp_session *s)
 			pr_err("poll ring buffer: %s", strerror(-err));
 			return err;
 		}
+		/* poll() reads only a ring that signalled a wakeup. */
+		err = ring_buffer__consume(s->rb);
+		if (err < 0) {
+			pr_err("read ring buffer: %s", strerror(-err));
+			return err;
+		}
 		err = 0;
+		if (tlsfp_output_flush(&s->out))
+			s->stop = true;
 	}
+	/* Events queued before the stop. */
+	if (!s->stop)
+		ring_buffer__consume(s->rb);
 	return s->err ? s->err : err;
 }
 
@@ -493,6 +507,7 @@ int main(int argc, char **argv)
 	}
 	if (tlsfp_check_env())
 		return 1;
+	o.load.replay = !!o.read_file;
 	if (tlsfp_loader_load(&l, &o.load))
 		goto fail;
 	if (o.nr_block_files) {
@@ -533,6 +548,7 @@ int main(int argc, char **argv)
 
 	/* Held hellos whose ServerHello did not come. */
 	tlsfp_session_flush(&s, UINT64_MAX);
+	tlsfp_output_flush(&s.out);
 	print_summary(&o, l.skel, &s);
 	tlsfp_session_close(&s);
 	tlsfp_loader_close(&l);

@@ -56,6 +56,7 @@ void tlsfp_output_init(struct tlsfp_output *o, FILE *f, bool json,
 		       int verbose, bool replay);
 int tlsfp_output_report(const struct tlsfp_output *o,
 			const struct tlsfp_report *r);
+int tlsfp_output_flush(const struct tlsfp_output *o);
 void tlsfp_format_addr(const struct tlsfp_flow_key *k, bool src, char *buf,
 		       size_t size);
 const char *tlsfp_version_name(uint16_t v, char *buf, size_t size);
