@@ -23,9 +23,11 @@ const volatile __u32 look_limit = 16384;
 const volatile bool dry_run = false;
 
 /*
- * Capture time of the packet being replayed by tlsfp -r, written by the
- * loader before each BPF_PROG_TEST_RUN; 0 when running live.
+ * tlsfp -r: replay is set, and replay_now_ns is the capture time of the
+ * packet, written by the loader before each BPF_PROG_TEST_RUN.  A capture
+ * time may be 0, so it cannot mark live mode itself.
  */
+__u32 replay = 0;
 __u64 replay_now_ns = 0;
 
 /* Block set in use: 0 for block_a, 1 for block_b; set by the loader. */
@@ -59,7 +61,7 @@ struct tlsfp_ctx {
 static __always_inline __u64 now_ns(struct tlsfp_ctx *c)
 {
 	if (!c->now)
-		c->now = replay_now_ns ? replay_now_ns : bpf_ktime_get_ns();
+		c->now = replay ? replay_now_ns : bpf_ktime_get_ns();
 	return c->now;
 }
 
@@ -189,7 +191,7 @@ __noinline int tlsfp_sub_server(struct tlsfp_bytes *buf, __u32 len,
 static __always_inline __u64 ringbuf_flags(void)
 {
 	/* A replay reads the ring after every packet itself. */
-	if (replay_now_ns)
+	if (replay)
 		return BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= TLSFP_WAKEUP_BYTES)
 		return BPF_RB_FORCE_WAKEUP;
@@ -765,6 +767,9 @@ static __always_inline void handle_server_hello(struct tlsfp_ctx *c,
 	key.family = c->pkt.key.family;
 	client = bpf_map_lookup_elem(&flows, &key);
 	if (!client || (client->ev_flags & TLSFP_EV_SERVER_HELLO))
+		return;
+	/* A blocked hello never reached the server (in a capture it did). */
+	if (client->verdict == TLSFP_BLOCKED)
 		return;
 
 	if (len > TLSFP_SERVER_HELLO_MAX)

@@ -76,12 +76,15 @@ int tlsfp_blocker_check(struct tlsfp_blocker *b)
 	if (err)
 		return err;
 	n = count_kind(&l, TLSFP_FP_JA3);
-	tlsfp_blocklist_free(&l);
 	if (n > b->max_entries) {
+		tlsfp_blocklist_free(&l);
 		pr_err("blocklists hold %u JA3 hashes, more than the block map holds (%u); raise --block-max",
 		       n, b->max_entries);
 		return -E2BIG;
 	}
+	/* Kept for tlsfp_blocker_install(), so the files are read once. */
+	b->staged = l;
+	b->has_staged = true;
 	return 0;
 }
 
@@ -194,9 +197,14 @@ int tlsfp_blocker_install(struct tlsfp_blocker *b)
 	struct tlsfp_blocklist l;
 	int err;
 
-	err = read_lists(b, &l);
-	if (err)
-		return err;
+	if (b->has_staged) {
+		l = b->staged;
+		b->has_staged = false;
+	} else {
+		err = read_lists(b, &l);
+		if (err)
+			return err;
+	}
 	err = switch_to(b, &l);
 	if (err) {
 		tlsfp_blocklist_free(&l);
@@ -269,6 +277,9 @@ void tlsfp_blocker_print_hits(const struct tlsfp_blocker *b, FILE *f)
 
 void tlsfp_blocker_free(struct tlsfp_blocker *b)
 {
+	if (b->has_staged)
+		tlsfp_blocklist_free(&b->staged);
+	b->has_staged = false;
 	tlsfp_blocklist_free(&b->list);
 	free(b->carried);
 	b->carried = NULL;

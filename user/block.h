@@ -30,6 +30,9 @@ struct tlsfp_blocker {
 	 * all of them, since the loader checks JA4.
 	 */
 	uint64_t *carried;
+	/* Lists read by tlsfp_blocker_check(), not yet installed. */
+	struct tlsfp_blocklist staged;
+	bool has_staged;
 };
 
 int tlsfp_blocker_check(struct tlsfp_blocker *b);

@@ -152,6 +152,8 @@ static int print_event(struct tlsfp_session *s, const struct tlsfp_event *ev,
 	}
 	if (!truncated)
 		judge(s, ev, &r);
+	else if (s->blocker)
+		r.action = "allowed";
 	if (server) {
 		len = tlsfp_ja3s_string(server, ja3s, sizeof(ja3s));
 		if (len >= 0 && !tlsfp_md5_hex(ja3s, len, ja3s_md5)) {
@@ -289,6 +291,20 @@ void tlsfp_session_flush(struct tlsfp_session *s, uint64_t now)
 }
 
 /*
+ * Whether the hello's JA4 is on the blocklist.  Such a hello is judged and
+ * printed at once, not held for its ServerHello: the rest of its flow is
+ * blocked as soon as possible.
+ */
+static bool ja4_listed(struct tlsfp_session *s, const struct tlsfp_event *ev)
+{
+	char ja4[TLSFP_JA4_LEN + 1];
+
+	if (!s->blocker || !s->blocker->nr_ja4 || tlsfp_ja4(&ev->hello, ja4))
+		return false;
+	return tlsfp_blocklist_find(&s->blocker->list, TLSFP_FP_JA4, ja4);
+}
+
+/*
  * Report one event.  A client hello is held for its ServerHello when the
  * reverse direction is watched, so that its line carries JA3S; a blocked
  * or truncated one never gets an answer and is printed at once.
@@ -299,7 +315,8 @@ int tlsfp_session_report(struct tlsfp_session *s,
 	if (ev->ev_flags & TLSFP_EV_SERVER_HELLO)
 		return join_server(s, ev);
 	if (!s->hold_ns || ev->verdict == TLSFP_BLOCKED ||
-	    (ev->ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE)))
+	    (ev->ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE)) ||
+	    ja4_listed(s, ev))
 		return print_event(s, ev, NULL);
 	if (!s->pending) {
 		s->pending = calloc(PENDING_MAX, sizeof(*s->pending));

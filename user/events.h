@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <signal.h>
 
 #include "output.h"
 
@@ -45,6 +46,8 @@ struct tlsfp_session {
 	 * expected. */
 	uint64_t md5_mismatches;
 	uint64_t ja4_blocked;
+	/* Set by SIGINT or SIGTERM. */
+	volatile sig_atomic_t *interrupted;
 	/* Set when the limit is reached or stdout is closed. */
 	bool stop;
 	int err;

@@ -55,6 +55,14 @@ static void on_sighup(int sig)
 	reload_requested = 1;
 }
 
+static void set_handler(int sig, void (*fn)(int))
+{
+	struct sigaction sa = { .sa_handler = fn };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -293,6 +301,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		pr_err("unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (o->read_file && (o->load.force || o->load.dirs != TLSFP_DIRS_BOTH ||
+			     o->load.xdp_mode != TLSFP_XDP_AUTO)) {
+		pr_err("-r reads a capture through the XDP program: --force, --direction and --xdp-mode apply to an interface only");
+		return EXIT_USAGE;
+	}
 	if ((o->dry_run || o->skip_invalid) && !o->nr_block_files) {
 		pr_err("%s needs a blocklist (-b FILE)",
 		       o->dry_run ? "--dry-run" : "--skip-invalid");
@@ -373,8 +386,8 @@ static void print_summary(const struct options *o, struct tlsfp_bpf *skel,
 		return;
 	}
 	fprintf(stderr,
-		"tlsfp: %llu ClientHellos reported, %llu packets, %llu parse errors, %llu events lost\n",
-		(unsigned long long)s->reported,
+		"tlsfp: %llu ClientHello%s reported, %llu packets, %llu parse errors, %llu events lost\n",
+		(unsigned long long)s->reported, s->reported == 1 ? "" : "s",
 		(unsigned long long)c.v[TLSFP_CNT_PACKETS],
 		(unsigned long long)(c.v[TLSFP_CNT_ERR_L2] +
 				     c.v[TLSFP_CNT_ERR_L3] +
@@ -532,11 +545,16 @@ int main(int argc, char **argv)
 	if (tlsfp_session_open(&s, bpf_map__fd(l.skel->maps.events)))
 		goto fail;
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_sighup);
+	/* No SA_RESTART: a read of a capture from a pipe must return. */
+	set_handler(SIGINT, on_signal);
+	set_handler(SIGTERM, on_signal);
+	set_handler(SIGHUP, on_sighup);
+	s.interrupted = &exiting;
 	if (o.read_file) {
 		err = run_replay(&o, &s, l.skel);
+		/* An unreadable capture: nothing was run, no summary. */
+		if (err == -EINVAL)
+			goto fail;
 	} else {
 		err = tlsfp_loader_attach(&l, &o.load);
 		if (err)

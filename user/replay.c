@@ -130,6 +130,16 @@ static uint32_t to_ethernet(int dlt, const uint8_t *p, uint32_t len,
 	return len - hdr + ETH_HDR_LEN;
 }
 
+/* Say once how many frames the capture's snap length cut short. */
+static void warn_cut_frames(const struct tlsfp_replay_stats *st,
+			  const char *path)
+{
+	if (!st->cut)
+		return;
+	pr_warn("%s: %llu frames were cut short by the capture's snap length: their payload is missing, so their hellos are counted as malformed or reported truncated",
+		path, (unsigned long long)st->cut);
+}
+
 static bool dlt_supported(int dlt)
 {
 	switch (dlt) {
@@ -155,7 +165,10 @@ static pcap_t *open_capture(const char *path)
 	p = pcap_open_offline_with_tstamp_precision(path,
 						     PCAP_TSTAMP_PRECISION_NANO,
 						     errbuf);
-	if (!p)
+	/* Some of libpcap's messages name the file, others do not. */
+	if (!p && strstr(errbuf, path))
+		pr_err("cannot read capture: %s", errbuf);
+	else if (!p)
 		pr_err("%s: cannot read capture: %s", path, errbuf);
 	return p;
 }
@@ -173,6 +186,7 @@ int tlsfp_replay(struct tlsfp_session *s, struct tlsfp_bpf *skel,
 		    .repeat = 1);
 	struct pcap_pkthdr *ph;
 	const uint8_t *pkt;
+	uint64_t before;
 	uint32_t len;
 	pcap_t *p;
 	int dlt, ret, err = 0;
@@ -189,9 +203,13 @@ int tlsfp_replay(struct tlsfp_session *s, struct tlsfp_bpf *skel,
 		return -EINVAL;
 	}
 
-	while (!s->stop && (ret = pcap_next_ex(p, &ph, &pkt)) == 1) {
+	skel->bss->replay = 1;
+	while (!s->stop && !*s->interrupted &&
+	       (ret = pcap_next_ex(p, &ph, &pkt)) == 1) {
 		st->frames++;
 		s->frame = st->frames;
+		if (ph->caplen < ph->len)
+			st->cut++;
 		len = to_ethernet(dlt, pkt, ph->caplen, frame);
 		if (!len) {
 			st->skipped++;
@@ -211,9 +229,14 @@ int tlsfp_replay(struct tlsfp_session *s, struct tlsfp_bpf *skel,
 					strerror(errno));
 			continue;
 		}
+		before = s->reported;
 		ring_buffer__consume(s->rb);
+		/* Lines appear as they are found, also through a pipe. */
+		if (s->reported != before && tlsfp_output_flush(&s->out))
+			s->stop = true;
 	}
-	if (ret == PCAP_ERROR) {
+	warn_cut_frames(st, path);
+	if (ret == PCAP_ERROR && !*s->interrupted) {
 		pr_err("%s: frame %llu: %s", path,
 		       (unsigned long long)st->frames + 1, pcap_geterr(p));
 		err = -EIO;

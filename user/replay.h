@@ -14,6 +14,8 @@ struct tlsfp_replay_stats {
 	uint64_t skipped;
 	/* BPF_PROG_TEST_RUN calls that failed. */
 	uint64_t run_errors;
+	/* Frames shorter than on the wire (snap length). */
+	uint64_t cut;
 };
 
 int tlsfp_replay(struct tlsfp_session *s, struct tlsfp_bpf *skel,
