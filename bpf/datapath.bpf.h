@@ -190,10 +190,18 @@ __noinline int tlsfp_sub_server(struct tlsfp_bytes *buf, __u32 len,
 
 static __always_inline __u64 ringbuf_flags(void)
 {
+	__u64 avail;
+
 	/* A replay reads the ring after every packet itself. */
 	if (replay)
 		return BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= TLSFP_WAKEUP_BYTES)
+	/*
+	 * Wake once, as the backlog crosses the threshold: a wakeup for every
+	 * event past it cost more than the wakeups it replaced.
+	 */
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (avail >= TLSFP_WAKEUP_BYTES &&
+	    avail < TLSFP_WAKEUP_BYTES + sizeof(struct tlsfp_event))
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
@@ -818,9 +826,13 @@ static __always_inline void track_syn(struct tlsfp_ctx *c)
 	 * one: forget what tlsfp knew of the old one, its verdict included,
 	 * so that the new ClientHello is reported and judged on its own.
 	 */
-	bpf_map_delete_elem(&flows, &c->pkt.key);
-	bpf_map_delete_elem(&partials, &c->pkt.key);
-	if (nr_blocked_flows)
+	/* A lookup takes no lock; a delete does, even of a missing key. */
+	if (bpf_map_lookup_elem(&flows, &c->pkt.key))
+		bpf_map_delete_elem(&flows, &c->pkt.key);
+	if (bpf_map_lookup_elem(&partials, &c->pkt.key))
+		bpf_map_delete_elem(&partials, &c->pkt.key);
+	if (nr_blocked_flows &&
+	    bpf_map_lookup_elem(&blocked_flows, &c->pkt.key))
 		bpf_map_delete_elem(&blocked_flows, &c->pkt.key);
 	count(TLSFP_CNT_SYN_TRACKED);
 	bpf_map_update_elem(&conns, &c->pkt.key, &conn, BPF_ANY);
