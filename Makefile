@@ -164,3 +164,35 @@ demo: deps
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
+
+# make bench: measure tlsfp on this machine and write BENCHMARKS.md (method
+# in bench/run.sh; needs root, takes a few minutes).  bench/NAME.bpf.c
+# builds into $(OUTPUT)/bench/NAME.skel.h, and every other bench/NAME.c into
+# the program $(OUTPUT)/bench/NAME, linked with the loader library.
+BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(OUTPUT)/bench/%.bpf.o, \
+	$(wildcard bench/*.bpf.c))
+BENCH_SKELS := $(patsubst %.bpf.o,%.skel.h,$(BENCH_BPF_OBJS))
+BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%, \
+	$(filter-out %.bpf.c,$(wildcard bench/*.c)))
+
+$(OUTPUT)/bench:
+	$(Q)mkdir -p $@
+
+$(BENCH_BPF_OBJS): $(OUTPUT)/bench/%.bpf.o: bench/%.bpf.c $(BPF_HDRS) \
+		| $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_SKELS): $(OUTPUT)/bench/%.skel.h: $(OUTPUT)/bench/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BENCH_BINS): $(OUTPUT)/bench/%: bench/%.c $(LIB_OBJS) $(SKEL) \
+		$(BENCH_SKELS) $(wildcard user/*.h) | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Iuser -I$(OUTPUT)/bench $< $(LIB_OBJS) \
+		$(PKG_LIBS) -o $@
+
+.PHONY: bench
+bench: $(OUTPUT)/tlsfp $(BENCH_BINS)
+	$(Q)OUTPUT=$(OUTPUT) bench/run.sh
