@@ -2,8 +2,8 @@
 /*
  * Per-packet work shared by the XDP and TC programs: find the first
  * ClientHello of each client stream, reassembling it when it spans several
- * TCP segments or TLS records, and report it.  Nothing here decides a
- * verdict.
+ * TCP segments or TLS records, and report it.  The only verdict taken
+ * here is a drop, for a flow whose ClientHello matched the blocklist.
  */
 #ifndef TLSFP_DATAPATH_BPF_H
 #define TLSFP_DATAPATH_BPF_H
@@ -42,7 +42,7 @@ enum tlsfp_action {
 	TLSFP_DROP = 1,
 };
 
-/* What a packet program passes down to the shared code. */
+/* State of one packet, passed from an entry point to the shared code. */
 struct tlsfp_ctx {
 	void *ctx;
 	__u32 ifindex;
@@ -621,7 +621,7 @@ static __always_inline void init_partial(struct tlsfp_ctx *c, __u32 base)
 
 /*
  * A segment that starts with a ClientHello record: parse it at once if it
- * holds the whole hello, else start reassembly.
+ * contains the whole hello, else start reassembly.
  */
 static __always_inline void start_hello(struct tlsfp_ctx *c, const bool xdp)
 {
@@ -686,7 +686,7 @@ static __always_inline void keep_first_segment(struct tlsfp_ctx *c,
 
 /*
  * A segment of a stream whose SYN was seen and in which no ClientHello has
- * started yet.  head holds the first head_len bytes of its payload.
+ * started yet.  head contains the first head_len bytes of its payload.
  */
 static __always_inline void handle_conn(struct tlsfp_ctx *c, const bool xdp,
 					struct tlsfp_conn *conn,

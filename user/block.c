@@ -78,7 +78,7 @@ int tlsfp_blocker_check(struct tlsfp_blocker *b)
 	n = count_kind(&l, TLSFP_FP_JA3);
 	if (n > b->max_entries) {
 		tlsfp_blocklist_free(&l);
-		pr_err("blocklists hold %u JA3 hashes, more than the block map holds (%u); raise --block-max",
+		pr_err("blocklists contain %u JA3 hashes, more than the block map size (%u); raise --block-max",
 		       n, b->max_entries);
 		return -E2BIG;
 	}
@@ -157,7 +157,7 @@ static int switch_to(struct tlsfp_blocker *b, struct tlsfp_blocklist *l)
 	int err;
 
 	if (n > b->max_entries) {
-		pr_err("blocklists hold %u JA3 hashes, more than the block map holds (%u); raise --block-max",
+		pr_err("blocklists contain %u JA3 hashes, more than the block map size (%u); raise --block-max",
 		       n, b->max_entries);
 		return -E2BIG;
 	}

@@ -301,7 +301,7 @@ test_skip_invalid() {
 test_block_max() {
     printf '%s\n' "${JA3[$OPENSSL]}" "${JA3[$CURL]}" >two_ja3.txt
     check_invalid "block-max 1 with 2 JA3" two_ja3.txt \
-        "tlsfp: blocklists hold 2 JA3 hashes, more than the block map holds (1); raise --block-max" \
+        "tlsfp: blocklists contain 2 JA3 hashes, more than the block map size (1); raise --block-max" \
         --block-max 1
 
     # Only JA3 hashes go into the block map.
