@@ -80,7 +80,7 @@ $(OUTPUT)/tlsfp: $(USER_OBJS)
 # Unit tests build the parser and the JA3 code for the host, twice: plain
 # and under AddressSanitizer and UndefinedBehaviorSanitizer.
 # The userspace code they cover has no BPF or libbpf state.
-UNIT_LIB_SRCS := $(wildcard user/ja3.c user/ja4.c user/output.c \
+UNIT_LIB_SRCS := $(wildcard user/ja3.c user/ja4.c user/output.c user/proc.c \
 	user/blocklist.c user/log.c)
 $(OUTPUT)/tests/%: tests/unit/%.c $(BPF_HDRS) $(wildcard tests/unit/*.h) \
 		$(UNIT_LIB_SRCS) $(wildcard user/*.h) | $(OUTPUT)/tests
