@@ -16,6 +16,12 @@
 /* Load-time settings, written by the loader through the skeleton. */
 /* A partial hello idle this long is given up and reported truncated. */
 const volatile __u64 reasm_timeout_ns = 10ULL * 1000000000;
+/*
+ * Bytes of a client stream kept for one ClientHello, record headers
+ * included (--hello-max); a longer hello is reported too large.  At most
+ * TLSFP_BUF_SIZE, the size of the buffers, which is set at build time.
+ */
+const volatile __u32 hello_max = TLSFP_BUF_SIZE;
 /* Stream bytes after a SYN in which a ClientHello may start. */
 const volatile __u32 look_limit = 16384;
 
@@ -141,7 +147,7 @@ __noinline int tlsfp_sub_find(struct tlsfp_bytes *buf, __u32 have,
 	if (!buf || !r)
 		return TLSFP_ERR_RECORD;
 	__builtin_memset(r, 0, sizeof(*r));
-	return tlsfp_find_hello(buf->b, have, r);
+	return tlsfp_find_hello(buf->b, have, hello_max, r);
 }
 
 __noinline int tlsfp_sub_defrag(struct tlsfp_bytes *src,
@@ -474,9 +480,10 @@ static __always_inline int add_segment(struct tlsfp_ctx *c, const bool xdp,
 				       struct tlsfp_partial *p, __u32 seg_off)
 {
 	__u32 from = seg_off, to = seg_off + c->pkt.payload_len, old = p->have;
+	__u32 limit = hello_max < TLSFP_BUF_SIZE ? hello_max : TLSFP_BUF_SIZE;
 
-	if (to > TLSFP_BUF_SIZE)
-		to = TLSFP_BUF_SIZE;
+	if (to > limit)
+		to = limit;
 	if (from >= to)
 		return 0;	/* beyond the buffer: the walk reports it */
 	p->nr_segments++;
@@ -636,6 +643,9 @@ static __always_inline void start_hello(struct tlsfp_ctx *c, const bool xdp)
 	}
 	if (len > TLSFP_BUF_SIZE)
 		len = TLSFP_BUF_SIZE;
+	/* A hello longer than hello_max is left to the record walk. */
+	if (len > hello_max)
+		len = hello_max;
 	/*
 	 * len >= TLSFP_REC_HLEN + 1 here, but clang drops a check it can
 	 * prove, and the verifier wants to see len > 0 at the helper call.

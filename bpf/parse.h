@@ -666,6 +666,8 @@ struct record_ctx {
 	const __u8 *buf;
 	struct tlsfp_records *r;
 	__u32 have;
+	/* Bytes of the stream kept, at most TLSFP_BUF_SIZE. */
+	__u32 limit;
 	__u32 off;
 	__u32 got;
 	int status;
@@ -722,7 +724,7 @@ static long walk_record(__u32 i, void *arg)
 			return 1;
 		}
 		/* The hello must fit with one record header in the buffer. */
-		if (x->r->hs_total + TLSFP_REC_HLEN > TLSFP_BUF_SIZE) {
+		if (x->r->hs_total + TLSFP_REC_HLEN > x->limit) {
 			x->status = TLSFP_TOO_LARGE;
 			return 1;
 		}
@@ -735,7 +737,7 @@ static long walk_record(__u32 i, void *arg)
 	need = rlen;
 	if (x->r->hs_total && x->r->hs_total - got < need)
 		need = x->r->hs_total - got;
-	if (off + TLSFP_REC_HLEN + need > TLSFP_BUF_SIZE) {
+	if (off + TLSFP_REC_HLEN + need > x->limit) {
 		x->status = TLSFP_TOO_LARGE;
 		return 1;
 	}
@@ -755,7 +757,7 @@ static long walk_record(__u32 i, void *arg)
 		return 1;
 	}
 	off += TLSFP_REC_HLEN + rlen;
-	if (off >= TLSFP_BUF_SIZE) {
+	if (off >= x->limit) {
 		x->status = TLSFP_TOO_LARGE;
 		return 1;
 	}
@@ -767,22 +769,27 @@ static long walk_record(__u32 i, void *arg)
 
 /*
  * Find the ClientHello that starts a client stream of which the bytes
- * buf[0, have) are present.  Returns TLSFP_OK with r filled when the
- * whole hello is present, TLSFP_INCOMPLETE when more is needed, or an
+ * buf[0, have) are present and of which at most limit bytes are kept (a
+ * longer hello is TLSFP_TOO_LARGE).  Returns TLSFP_OK with r filled when
+ * the whole hello is present, TLSFP_INCOMPLETE when more is needed, or an
  * error.  r must be zeroed by the caller.
  */
 static __always_inline int tlsfp_find_hello(const __u8 *buf, __u32 have,
+					    __u32 limit,
 					    struct tlsfp_records *r)
 {
 	struct record_ctx x = {
 		.buf = buf,
 		.r = r,
 		.have = have,
+		.limit = limit,
 		.status = TLSFP_INCOMPLETE,
 	};
 
-	if (have > TLSFP_BUF_SIZE)
-		x.have = TLSFP_BUF_SIZE;
+	if (x.limit > TLSFP_BUF_SIZE)
+		x.limit = TLSFP_BUF_SIZE;
+	if (have > x.limit)
+		x.have = x.limit;
 	tlsfp_loop(TLSFP_MAX_RECORDS + 1, walk_record, &x);
 	return x.status;
 }

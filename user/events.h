@@ -46,6 +46,8 @@ struct tlsfp_session {
 	 * expected. */
 	uint64_t md5_mismatches;
 	uint64_t ja4_blocked;
+	/* Bytes kept per ClientHello (--hello-max), for messages. */
+	uint32_t hello_max;
 	/* Set by SIGINT or SIGTERM. */
 	volatile sig_atomic_t *interrupted;
 	/* Set when the limit is reached or stdout is closed. */

@@ -150,6 +150,8 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 		skel->rodata->reasm_timeout_ns = o->reasm_timeout_ns;
 	if (o->look_limit)
 		skel->rodata->look_limit = o->look_limit;
+	if (o->hello_max)
+		skel->rodata->hello_max = o->hello_max;
 	if (o->ringbuf_size) {
 		err = bpf_map__set_max_entries(skel->maps.events,
 					       o->ringbuf_size);

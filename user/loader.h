@@ -28,6 +28,7 @@ struct tlsfp_loader_opts {
 	__u32 max_partial;
 	__u32 ringbuf_size;
 	__u32 look_limit;
+	__u32 hello_max;
 	__u32 block_max;
 	bool dry_run;
 	/* tlsfp -r: only the XDP program is run. */

@@ -94,6 +94,9 @@ static void usage(FILE *f)
 "      --max-partial N     ClientHellos reassembled at once, oldest evicted\n"
 "                          first (default %d, %zu bytes each)\n"
 "      --reasm-timeout S   seconds a partial ClientHello may idle (default %d)\n"
+"      --hello-max BYTES   bytes kept per ClientHello, record headers\n"
+"                          included; a longer one is reported truncated\n"
+"                          (512 to %d, default %d)\n"
 "      --look-limit BYTES  bytes of a stream after its SYN in which a\n"
 "                          ClientHello may start (default %d)\n"
 "      --ringbuf-size MB   event ring buffer size, a power of 2 (default %d)\n"
@@ -101,7 +104,8 @@ static void usage(FILE *f)
 "  -h, --help              print this help\n",
 		DEFAULT_BLOCK_MAX, DEFAULT_MAX_FLOWS, DEFAULT_MAX_PARTIAL,
 		sizeof(struct tlsfp_partial), DEFAULT_REASM_TIMEOUT,
-		DEFAULT_LOOK_LIMIT, DEFAULT_RINGBUF_MB);
+		TLSFP_BUF_SIZE, TLSFP_BUF_SIZE, DEFAULT_LOOK_LIMIT,
+		DEFAULT_RINGBUF_MB);
 }
 
 enum {
@@ -111,6 +115,7 @@ enum {
 	OPT_MAX_PARTIAL,
 	OPT_REASM_TIMEOUT,
 	OPT_LOOK_LIMIT,
+	OPT_HELLO_MAX,
 	OPT_RINGBUF_SIZE,
 	OPT_DRY_RUN,
 	OPT_SKIP_INVALID,
@@ -137,6 +142,7 @@ static const struct option long_opts[] = {
 	{ "max-partial", required_argument, NULL, OPT_MAX_PARTIAL },
 	{ "reasm-timeout", required_argument, NULL, OPT_REASM_TIMEOUT },
 	{ "look-limit", required_argument, NULL, OPT_LOOK_LIMIT },
+	{ "hello-max", required_argument, NULL, OPT_HELLO_MAX },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
 	{},
 };
@@ -172,6 +178,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->load.max_partial = DEFAULT_MAX_PARTIAL;
 	o->load.reasm_timeout_ns = DEFAULT_REASM_TIMEOUT * 1000000000ULL;
 	o->load.look_limit = DEFAULT_LOOK_LIMIT;
+	o->load.hello_max = TLSFP_BUF_SIZE;
 	o->load.block_max = DEFAULT_BLOCK_MAX;
 	o->load.ringbuf_size = DEFAULT_RINGBUF_MB << 20;
 
@@ -267,6 +274,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (parse_u64("--reasm-timeout", optarg, 1, 3600, &v))
 				return EXIT_USAGE;
 			o->load.reasm_timeout_ns = v * 1000000000ULL;
+			break;
+		case OPT_HELLO_MAX:
+			/* The buffers are TLSFP_BUF_SIZE bytes, set at build time. */
+			if (parse_u64("--hello-max", optarg, 512, TLSFP_BUF_SIZE,
+				      &v))
+				return EXIT_USAGE;
+			o->load.hello_max = v;
 			break;
 		case OPT_LOOK_LIMIT:
 			if (parse_u64("--look-limit", optarg, 1, 1 << 30, &v))
@@ -542,6 +556,7 @@ int main(int argc, char **argv)
 	if (o.read_file || o.load.dirs == TLSFP_DIRS_BOTH)
 		s.hold_ns = JA3S_WAIT_NS;
 	s.timeout_ns = o.load.reasm_timeout_ns;
+	s.hello_max = o.load.hello_max;
 	if (tlsfp_session_open(&s, bpf_map__fd(l.skel->maps.events)))
 		goto fail;
 

@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tlsfp_ja3s_string(&sh, ja3s, sizeof(ja3s));
 
 	memset(&r, 0, sizeof(r));
-	if (tlsfp_find_hello(copy, size, &r) == TLSFP_OK) {
+	if (tlsfp_find_hello(copy, size, TLSFP_BUF_SIZE, &r) == TLSFP_OK) {
 		if (r.nr == 0 || r.nr > TLSFP_MAX_RECORDS)
 			abort();
 		len = tlsfp_defrag_hello(copy, &r, dst);
