@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Run every capture listed in expected.tsv through `tlsfp -r --json` and
-compare each reported fingerprint with the expected JA3.
+compare each reported fingerprint with the expected JA3 and JA4.
 
 Usage: test_vectors.py PATH/TO/tlsfp
 
 expected.tsv holds one row per ClientHello; only the first ClientHello of a
-flow counts for JA3, and each must be reported once with the expected JA3
-string and hash, whether it arrived in one segment or needed reassembly
+flow counts, and each must be reported once with the expected JA3 string
+and hash and the expected JA4, whether it arrived in one segment or needed reassembly
 (multi_segment.tsv lists those).  An event for a flow not in expected.tsv
 fails.
 """
@@ -77,12 +77,22 @@ def main():
             ja3 = ev["tls"].get("ja3", {})
             if (ja3.get("hash") == row["ja3_md5"] and
                     ja3.get("string") == row["ja3_string"]):
-                print("ok - %s" % label)
+                print("ok - %s JA3" % label)
                 passed += 1
             else:
-                print("not ok - %s: got %s %s, want %s %s" %
+                print("not ok - %s JA3: got %s %s, want %s %s" %
                       (label, ja3.get("hash"), ja3.get("string"),
                        row["ja3_md5"], row["ja3_string"]))
+                failed += 1
+            ja4 = ev["tls"].get("ja4")
+            if not row.get("ja4"):
+                continue
+            if ja4 == row["ja4"]:
+                print("ok - %s JA4" % label)
+                passed += 1
+            else:
+                print("not ok - %s JA4: got %s, want %s" %
+                      (label, ja4, row["ja4"]))
                 failed += 1
         for key in got:
             print("not ok - %s %s:%s: reported, not in expected.tsv" %
