@@ -99,7 +99,7 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 		      const struct tlsfp_loader_opts *o)
 {
 	struct tlsfp_bpf *skel;
-	int err;
+	int err, dirs;
 
 	memset(l, 0, sizeof(*l));
 	l->link_fd = -1;
@@ -164,12 +164,13 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 	 * about a second per packet program.  The XDP program also serves
 	 * -r and sees the ServerHellos of outbound clients with "both".
 	 */
-	if (o->replay || !(o->dirs & TLSFP_DIRS_OUT)) {
+	dirs = o->dirs ? o->dirs : TLSFP_DIRS_BOTH;
+	if (o->replay || !(dirs & TLSFP_DIRS_OUT)) {
 		bpf_program__set_autoload(skel->progs.tlsfp_tc, false);
 		bpf_program__set_autoload(skel->progs.tlsfp_connect4, false);
 		bpf_program__set_autoload(skel->progs.tlsfp_connect6, false);
 	}
-	if (!o->replay && !(o->dirs & TLSFP_DIRS_IN))
+	if (!o->replay && !(dirs & TLSFP_DIRS_IN))
 		bpf_program__set_autoload(skel->progs.tlsfp_xdp, false);
 
 	err = tlsfp_bpf__load(skel);

@@ -20,7 +20,7 @@ enum tlsfp_dirs {
 
 struct tlsfp_loader_opts {
 	const char *ifname;
-	/* enum tlsfp_dirs: XDP for in, TC egress for out. */
+	/* enum tlsfp_dirs: XDP for in, TC egress for out; 0 means both. */
 	int dirs;
 	enum tlsfp_xdp_mode xdp_mode;
 	bool force;

@@ -211,7 +211,8 @@ static int split_tsv(char *line, char **col, int max)
 
 int main(int argc, char **argv)
 {
-	struct tlsfp_loader_opts lo = { .max_flows = 1024 };
+	/* Packets are run with BPF_PROG_TEST_RUN, as tlsfp -r does. */
+	struct tlsfp_loader_opts lo = { .max_flows = 1024, .replay = true };
 	struct tlsfp_loader l;
 	struct ring_buffer *rb;
 	char line[16384], path[4096], last[4096] = "", *col[8];

@@ -525,10 +525,23 @@ static void malformed_hellos_rejected(void)
 	build_record(&rec, &spec);
 	CHECK_EQ_INT(parse_rec(), TLSFP_ERR_HELLO);
 
-	/* Record shorter than a handshake header. */
+	/* Empty record: RFC 8446 5.1 forbids empty handshake fragments. */
+	build_typical();
+	set16(&rec, 3, 0);
+	CHECK_EQ_INT(parse_rec(), TLSFP_ERR_RECORD);
+
+	/* Record over the 2^14-byte maximum of RFC 8446 5.1. */
+	build_typical();
+	set16(&rec, 3, 16385);
+	CHECK_EQ_INT(parse_rec(), TLSFP_ERR_RECORD);
+
+	/*
+	 * Record shorter than a handshake header: valid, the header goes on
+	 * in the next record, so the hello is incomplete here.
+	 */
 	build_typical();
 	set16(&rec, 3, 3);
-	CHECK_EQ_INT(parse_rec(), TLSFP_ERR_RECORD);
+	CHECK_EQ_INT(parse_rec(), TLSFP_INCOMPLETE);
 
 	/* Not a ClientHello: handshake type 2, content type 23, version 3.5 */
 	build_typical();
