@@ -107,7 +107,7 @@ static int print_event(struct tlsfp_session *s, const struct tlsfp_event *ev,
 	r.ifname = ifname_of(s, ev->ifindex);
 	if (ev->ev_flags & TLSFP_EV_TOO_LARGE) {
 		snprintf(reason, sizeof(reason),
-			 "truncated: ClientHello larger than the %u bytes tlsfp keeps (--hello-max)",
+			 "truncated: ClientHello larger than the %u bytes tlsfp keeps, set by --hello-max",
 			 s->hello_max ? s->hello_max : TLSFP_BUF_SIZE);
 		r.no_ja3_reason = reason;
 		len = -1;

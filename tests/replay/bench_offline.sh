@@ -46,7 +46,7 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 /usr/bin/time -v "$tlsfp" -r "$capture" --json >/dev/null \
 	2>"$dir/tlsfp.stderr"
 read -r tlsfp_s tlsfp_cpu tlsfp_rss < <(time_fields "$dir/tlsfp.stderr")
-reported=$(sed -n 's/^tlsfp: \([0-9]*\) ClientHellos reported.*/\1/p' \
+reported=$(sed -n 's/^tlsfp: \([0-9]*\) ClientHellos\? reported.*/\1/p' \
 	"$dir/tlsfp.stderr")
 
 /usr/bin/time -v tshark -r "$capture" -T fields -e tls.handshake.ja3 \
