@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * What parse.h needs from its environment, for the BPF target and for host
+ * Environment of parse.h, for the BPF target and for host
  * builds (unit tests, fuzzing).
  */
 #ifndef TLSFP_COMPAT_H

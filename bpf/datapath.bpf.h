@@ -921,8 +921,8 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 	    bpf_map_lookup_elem(&blocked_flows, &c->pkt.key)) {
 		/*
 		 * A FIN or RST without payload passes, so that the server can
-		 * release the connection whose ClientHello it never got;
-		 * nothing of the client's data gets through.
+		 * release the connection whose ClientHello it never got.  No
+		 * data of the client gets through.
 		 */
 		if (!c->pkt.payload_len &&
 		    (c->pkt.tcp_flags & (TLSFP_TCP_FIN | TLSFP_TCP_RST)))

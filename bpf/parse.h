@@ -84,7 +84,7 @@ static __always_inline __u16 get_be16(const __u8 *p)
 	return (__u16)(p[0] << 8 | p[1]);
 }
 
-/* Where the TCP payload of a packet starts, and whose flow it is. */
+/* Flow of a packet and the place of its TCP payload in the frame. */
 struct tlsfp_pkt {
 	struct tlsfp_flow_key key;
 	__u32 payload_off;
@@ -184,7 +184,7 @@ static __always_inline int parse_ipv6(struct tlsfp_cur *c,
  * which must lie in [data, end).  frame_len is the length of the whole
  * frame, which can be longer: an skb or a multi-buffer XDP frame keeps its
  * payload outside the part that the program reads directly.  On TLSFP_OK,
- * pkt holds the flow and the payload's place in the frame.
+ * pkt contains the flow and the payload's place in the frame.
  */
 static __always_inline int tlsfp_parse_pkt(const __u8 *data, const __u8 *end,
 					   __u64 frame_len,
@@ -626,7 +626,7 @@ static __always_inline int tlsfp_may_start_handshake(const __u8 *p, __u32 len)
 /*
  * Whether a client stream starts like a request to an explicit proxy, after
  * which the ClientHello follows: HTTP CONNECT (RFC 9110 9.3.6), SOCKS 4
- * CONNECT or BIND, or a SOCKS 5 method greeting (RFC 1928 3).  p holds the
+ * CONNECT or BIND, or a SOCKS 5 method greeting (RFC 1928 3).  p contains the
  * first len bytes of the stream, len >= 1.
  */
 static __always_inline int tlsfp_is_proxy_preamble(const __u8 *p, __u32 len)
@@ -643,7 +643,7 @@ static __always_inline int tlsfp_is_proxy_preamble(const __u8 *p, __u32 len)
 }
 
 /*
- * Where a ClientHello lies in a client stream: for each TLS record that
+ * Layout of a ClientHello in a client stream: for each TLS record that
  * carries part of it, the offset and length of that part.  hs_total is the
  * handshake message length with its 4-byte header.
  */

@@ -255,7 +255,7 @@ enum {
 	 */
 	TLSFP_EV_TRUNCATED	= 1 << 2,
 	TLSFP_EV_TOO_LARGE	= 1 << 3,
-	/* ja3_md5 holds the datapath's MD5 of the JA3 string. */
+	/* ja3_md5 contains the datapath's MD5 of the JA3 string. */
 	TLSFP_EV_KERNEL_MD5	= 1 << 4,
 	/* Seen on egress from a socket whose connect() tlsfp recorded. */
 	TLSFP_EV_OWNER		= 1 << 5,

@@ -307,7 +307,7 @@ static bool ja4_listed(struct tlsfp_session *s, const struct tlsfp_event *ev)
 /*
  * Report one event.  A client hello is held for its ServerHello when the
  * reverse direction is watched, so that its line carries JA3S; a blocked
- * or truncated one never gets an answer and is printed at once.
+ * or truncated one never gets a ServerHello and is printed at once.
  */
 int tlsfp_session_report(struct tlsfp_session *s,
 			 const struct tlsfp_event *ev)

@@ -35,7 +35,7 @@ static bool have_caps(void)
 	if (syscall(SYS_capget, &hdr, data))
 		return geteuid() == 0;
 	eff = (__u64)data[1].effective << 32 | data[0].effective;
-	/* CAP_SYS_ADMIN stands in for CAP_BPF on kernels before 5.8. */
+	/* CAP_SYS_ADMIN replaces CAP_BPF on kernels before 5.8. */
 	return (eff & (1ULL << CAP_NET_ADMIN)) &&
 	       (eff & ((1ULL << CAP_BPF) | (1ULL << CAP_SYS_ADMIN)));
 }
@@ -162,7 +162,7 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 	/*
 	 * Load only the programs this run attaches: the verifier takes
 	 * about a second per packet program.  The XDP program also serves
-	 * -r and sees the ServerHellos of outbound clients with "both".
+	 * -r and receives the ServerHellos of outbound clients with "both".
 	 */
 	dirs = o->dirs ? o->dirs : TLSFP_DIRS_BOTH;
 	if (o->replay || !(dirs & TLSFP_DIRS_OUT)) {

@@ -210,7 +210,7 @@ static void add_server(struct json_object *tls, const struct tlsfp_report *r)
 				       json_object_new_boolean(1));
 }
 
-/* Where the hello was seen: "in" by XDP, "out" by the egress program. */
+/* Direction of the hello: "in" from XDP, "out" from the egress program. */
 static const char *dir_name(const struct tlsfp_event *ev)
 {
 	return ev->direction == TLSFP_DIR_EGRESS ? "out" : "in";

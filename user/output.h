@@ -25,7 +25,7 @@ struct tlsfp_output {
 /* One ClientHello as printed: the event and what was derived from it. */
 struct tlsfp_report {
 	const struct tlsfp_event *ev;
-	/* NULL when the hello has no JA3; no_ja3_reason says why. */
+	/* NULL when the hello has no JA3; no_ja3_reason gives the reason. */
 	const char *ja3_string;
 	const char *ja3_md5;
 	const char *no_ja3_reason;

@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > TLSFP_BUF_SIZE)
 		return 0;
-	/* An exact-size heap copy, so that ASan sees any over-read. */
+	/* An exact-size heap copy, so that ASan reports any over-read. */
 	copy = malloc(size ? size : 1);
 	if (!copy)
 		return 0;
