@@ -43,6 +43,17 @@ __u32 block_entries = 0;
 /* Flows blocked so far: the per-packet lookup is skipped while 0. */
 __u64 nr_blocked_flows = 0;
 
+/*
+ * Liveness of the loader: it writes the time (bpf_ktime_get_ns) into
+ * loader_heartbeat_ns on every pass of its event loop, and the datapath
+ * drops nothing once that time is older than heartbeat_timeout_ns (0: no
+ * check, as under -r).  A BPF link detaches with its loader, but a clsact
+ * filter, the egress fallback before Linux 6.6, outlives a killed loader:
+ * this is what makes such a filter pass all traffic.
+ */
+__u64 loader_heartbeat_ns = 0;
+const volatile __u64 heartbeat_timeout_ns = 0;
+
 enum tlsfp_action {
 	TLSFP_PASS = 0,
 	TLSFP_DROP = 1,
@@ -967,6 +978,20 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 		if (c->s)
 			end_flow(c);
 	}
+}
+
+/*
+ * The packet's action for the entry point: a drop turns into a pass when
+ * the loader's heartbeat is older than heartbeat_timeout_ns.
+ */
+static __always_inline int packet_action(const struct tlsfp_ctx *c)
+{
+	if (c->action != TLSFP_DROP || !heartbeat_timeout_ns)
+		return c->action;
+	if (bpf_ktime_get_ns() - loader_heartbeat_ns <= heartbeat_timeout_ns)
+		return TLSFP_DROP;
+	count(TLSFP_CNT_LOADER_GONE);
+	return TLSFP_PASS;
 }
 
 #endif /* TLSFP_DATAPATH_BPF_H */

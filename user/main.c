@@ -449,6 +449,7 @@ static uint64_t monotonic_ns(void)
 static int run_live(struct tlsfp_session *s)
 {
 	int err = 0;
+	__u64 now;
 
 	while (!exiting && !s->stop) {
 		if (reload_requested) {
@@ -459,7 +460,10 @@ static int run_live(struct tlsfp_session *s)
 				pr_warn("SIGHUP ignored: no blocklist (-b) to reload");
 		}
 		/* bpf_ktime_get_ns() is CLOCK_MONOTONIC too. */
-		tlsfp_session_tick(s, monotonic_ns());
+		now = monotonic_ns();
+		/* The datapath drops only while this is recent. */
+		tlsfp_loader_heartbeat(s->skel, now);
+		tlsfp_session_tick(s, now);
 		/*
 		 * The datapath wakes the loader only for a backlog, so lone
 		 * events wait for this timeout: at most 100 ms.
