@@ -144,7 +144,7 @@ run_prog_tests() {
     want=$(expected_ja3 big-2seg)
     "$tlsfp" ${GUEST_VERBOSE:+-v} -r "$dir/captures/big-2seg.pcap" >"$work/out" 2>"$work/err"
     status=$?
-    check "read: exit status" "$status" test "$status" -eq 0
+    check "read: XDP program verified, capture read" "$status" test "$status" -eq 0
     [ "$status" -eq 0 ] || show_log "$work/err" "${GUEST_LOG_LINES:-40}"
     check "read: split ClientHello JA3" "$(cat "$work/out")" \
         grep -q "ja3=$want" "$work/out"
@@ -267,12 +267,12 @@ run_live() {
 
     start=$(now)
     if ! start_tlsfp "$mode" -d both -b "$work/blocklist"; then
-        not_ok "$mode: tlsfp attaches" "no start message"
+        not_ok "$mode: programs verified and attached" "no start message"
         show_log "$work/err"
         stop_tlsfp
         return
     fi
-    ok "$mode: tlsfp attaches"
+    ok "$mode: programs verified and attached"
     echo "# time $mode attach $(elapsed "$start") s"
     check "$mode: XDP program attached in $mode mode" \
         "$(ip -n "$ns_server" link show "$dev_server")" xdp_attached "$mode"
