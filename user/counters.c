@@ -78,6 +78,12 @@ const char *tlsfp_counter_name(unsigned int idx)
 	return idx < TLSFP_CNT_MAX ? counter_info[idx].name : "unknown";
 }
 
+const char *tlsfp_counter_help(unsigned int idx)
+{
+	return idx < TLSFP_CNT_MAX && counter_info[idx].help ?
+	       counter_info[idx].help : "";
+}
+
 /* Sum the per-CPU values of every counter. */
 int tlsfp_counters_read(int map_fd, struct tlsfp_counters *out)
 {

@@ -15,5 +15,6 @@ struct tlsfp_counters {
 int tlsfp_counters_read(int map_fd, struct tlsfp_counters *out);
 void tlsfp_counters_print(FILE *f, const struct tlsfp_counters *c, bool all);
 const char *tlsfp_counter_name(unsigned int idx);
+const char *tlsfp_counter_help(unsigned int idx);
 
 #endif /* TLSFP_COUNTERS_H */
