@@ -11,7 +11,7 @@ packages=(
 	libcap-dev
 	# tests and demo
 	iproute2 ethtool tcpdump tshark openssl curl gnutls-bin
-	python3 python3-scapy jq tcpreplay
+	python3 python3-scapy python3-yaml jq tcpreplay
 )
 
 missing=()

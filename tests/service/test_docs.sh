@@ -1,7 +1,9 @@
 #!/bin/bash
 # The long options of "tlsfp --help", of the OPTIONS section of tlsfp(8)
 # and of README's options table must be the same set, so that none of the
-# three drifts from the others.  No root needed.
+# three drifts from the others.  The Kubernetes manifest must parse and
+# add the capabilities of the systemd unit, less CAP_SETUID and
+# CAP_SETGID, which only -Z uses.  No root needed.
 #
 # Usage: tests/service/test_docs.sh   (TLSFP=path overrides .output/tlsfp)
 set -euo pipefail
@@ -61,5 +63,21 @@ if man_out=$(MANWIDTH=80 man --warnings -l "$REPO_ROOT/man/tlsfp.8" 2>&1 \
     report_ok "man page renders without warnings"
 else
     report_not_ok "man page renders without warnings" "$man_out"
+fi
+
+unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' \
+    "$REPO_ROOT/systemd/tlsfp@.service.in" | tr ' ' '\n' |
+    grep -vxE 'CAP_SETUID|CAP_SETGID' | sed 's/^CAP_//' | sort | tr '\n' ' ')
+if pod_caps=$(/usr/bin/python3 -c '
+import sys, yaml
+for doc in yaml.safe_load_all(open(sys.argv[1])):
+    if doc["kind"] == "DaemonSet":
+        for c in doc["spec"]["template"]["spec"]["containers"]:
+            print(" ".join(sorted(c["securityContext"]["capabilities"]["add"])))
+' "$REPO_ROOT/deploy/tlsfp-daemonset.yaml" 2>&1); then
+    report_equal "DaemonSet adds the unit's capabilities" "$unit_caps" \
+        "$pod_caps "
+else
+    report_not_ok "DaemonSet adds the unit's capabilities" "$pod_caps"
 fi
 report_summary
