@@ -681,6 +681,28 @@ static int run_replay(const struct options *o, struct tlsfp_session *s,
 	return err ? err : s->err;
 }
 
+/*
+ * Load with SIGINT, SIGTERM and SIGHUP blocked: the verifier stops with
+ * EAGAIN when a signal is pending, and libbpf retries only a few times, so
+ * repeated reloads during a start would fail it.  The signals are handled
+ * after the load.
+ */
+static int load_quietly(struct tlsfp_loader *l,
+			const struct tlsfp_loader_opts *o)
+{
+	sigset_t block, old;
+	int err;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	err = tlsfp_loader_load(l, o);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
 /* Resources of the service options, set up around the load. */
 struct service {
 	struct tlsfp_user user;
@@ -780,6 +802,17 @@ int main(int argc, char **argv)
 	tlsfp_log_setup_libbpf();
 	/* Writes to a closed pipe return EPIPE and end the run cleanly. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Set before the load, which takes seconds: a SIGHUP from "systemctl
+	 * reload" then would otherwise end the run, and systemd counts an
+	 * exit by SIGHUP as clean, so Restart=on-failure would not start
+	 * tlsfp again.  A signal that comes early is acted on once the main
+	 * loop starts.  No SA_RESTART: a read of a capture from a pipe must
+	 * return.
+	 */
+	set_handler(SIGINT, on_signal);
+	set_handler(SIGTERM, on_signal);
+	set_handler(SIGHUP, on_sighup);
 
 	if (o.nr_block_files) {
 		blocker.files = o.block_files;
@@ -797,7 +830,7 @@ int main(int argc, char **argv)
 	if (check_service(&o, &sv))
 		goto fail;
 	o.load.replay = !!o.read_file;
-	if (tlsfp_loader_load(&l, &o.load))
+	if (load_quietly(&l, &o.load))
 		goto fail;
 	if (o.nr_block_files) {
 		blocker.skel = l.skel;
@@ -825,17 +858,13 @@ int main(int argc, char **argv)
 	if (tlsfp_session_open(&s, bpf_map__fd(l.skel->maps.events)))
 		goto fail;
 
-	/* No SA_RESTART: a read of a capture from a pipe must return. */
-	set_handler(SIGINT, on_signal);
-	set_handler(SIGTERM, on_signal);
-	set_handler(SIGHUP, on_sighup);
 	s.interrupted = &exiting;
 	if (o.read_file) {
 		err = run_replay(&o, &s, l.skel);
 		/* An unreadable capture: nothing was run, no summary. */
 		if (err == -EINVAL)
 			goto fail;
-	} else {
+	} else if (!exiting) {
 		err = tlsfp_loader_attach(&l, &o.load);
 		if (err)
 			goto fail;

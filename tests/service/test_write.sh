@@ -4,8 +4,8 @@
 # tlsfp sent SIGHUP three times in the middle of that traffic.  Every
 # connection's line must be in exactly one of the four files, each of
 # which must contain only whole JSON lines.  A flow is identified by the
-# client's address and port.  A -w file that cannot be opened fails the start.
-# Needs root.
+# client's address and port.  SIGHUPs during the start must not end it,
+# and a -w file that cannot be opened fails the start.  Needs root.
 #
 # Usage: tests/service/test_write.sh   (TLSFP=path overrides .output/tlsfp)
 set -euo pipefail
@@ -97,6 +97,30 @@ if grep -q 'reopen' "$TB_DIR/tlsfp.err"; then
     report_not_ok "no reopen error" "$(grep reopen "$TB_DIR/tlsfp.err")"
 else
     report_ok "no reopen error"
+fi
+
+# SIGHUP all through the start, as from a logrotate run at that moment:
+# the load must not fail and tlsfp must not end.
+ip netns exec "$TB_NS_SERVER" "$TLSFP" -w "$TB_DIR/start.json" \
+    "$TB_DEV_SERVER" >/dev/null 2>"$TB_DIR/start.err" &
+pid=$!
+TB_PIDS+=("$pid")
+sleep 0.2
+for ((i = 0; i < 100; i++)); do
+    kill -HUP "$pid" 2>/dev/null || break
+    testbed_xdp_attached && break
+    sleep 0.1
+done
+if testbed_xdp_attached && kill -0 "$pid" 2>/dev/null; then
+    report_ok "SIGHUP during start"
+else
+    report_not_ok "SIGHUP during start" "not attached after $i signals"
+    report_file_tail "$TB_DIR/start.err"
+fi
+if testbed_stop "$pid" INT 10; then
+    report_equal "exit after SIGHUP during start" 0 "$TB_EXIT_STATUS"
+else
+    report_not_ok "exit after SIGHUP during start" "did not exit within 10 s"
 fi
 
 # A -w file that cannot be opened: exit 1 before anything is loaded.
