@@ -9,7 +9,10 @@
 #include "tlsfp.h"
 
 struct tlsfp_counters {
+	/* Both directions added up. */
 	uint64_t v[TLSFP_CNT_MAX];
+	/* Per enum tlsfp_direction: the XDP, then the egress program. */
+	uint64_t dir[2][TLSFP_CNT_MAX];
 };
 
 int tlsfp_counters_read(int map_fd, struct tlsfp_counters *out);

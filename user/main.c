@@ -753,11 +753,7 @@ static int start_service(const struct options *o, struct service *sv,
 	}
 	if (o->metrics_file) {
 		err = tlsfp_metrics_init(&sv->metrics, o->metrics_file,
-					 o->load.ifname,
-					 o->load.dirs == TLSFP_DIRS_IN ? "in" :
-					 o->load.dirs == TLSFP_DIRS_OUT ? "out" :
-					 "both",
-					 o->metrics_interval);
+					 o->load.ifname, o->metrics_interval);
 		if (err)
 			return err;
 		sv->has_metrics = true;

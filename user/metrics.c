@@ -20,8 +20,7 @@
 #include "metrics.h"
 
 int tlsfp_metrics_init(struct tlsfp_metrics *m, const char *path,
-		       const char *ifname, const char *hooks,
-		       unsigned int interval_s)
+		       const char *ifname, unsigned int interval_s)
 {
 	struct timespec now;
 
@@ -32,7 +31,6 @@ int tlsfp_metrics_init(struct tlsfp_metrics *m, const char *path,
 	}
 	m->path = path;
 	m->ifname = ifname;
-	m->hooks = hooks;
 	m->interval_ns = (uint64_t)interval_s * 1000000000;
 	clock_gettime(CLOCK_REALTIME, &now);
 	m->start_time = now.tv_sec + now.tv_nsec / 1e9;
@@ -64,23 +62,26 @@ static void print_header(FILE *f, const char *name, const char *type,
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One sample; direction NULL for a count of the loader as a whole. */
 static void print_sample(FILE *f, const struct tlsfp_metrics *m,
 			 const char *name, const char *direction,
 			 unsigned long long v)
 {
 	fprintf(f, "%s{interface=\"", name);
 	print_label_value(f, m->ifname);
-	fprintf(f, "\",direction=\"%s\"} %llu\n", direction, v);
+	if (direction)
+		fprintf(f, "\",direction=\"%s", direction);
+	fprintf(f, "\"} %llu\n", v);
 }
 
-/* A counter counted by the loader for each direction. */
+/* A counter with one series per direction. */
 static void print_by_dir(FILE *f, const struct tlsfp_metrics *m,
-			 const char *name, const char *help,
-			 const uint64_t v[2])
+			 const char *name, const char *help, uint64_t in,
+			 uint64_t out)
 {
 	print_header(f, name, "counter", help);
-	print_sample(f, m, name, "in", v[TLSFP_DIR_INGRESS]);
-	print_sample(f, m, name, "out", v[TLSFP_DIR_EGRESS]);
+	print_sample(f, m, name, "in", in);
+	print_sample(f, m, name, "out", out);
 }
 
 static void print_all(FILE *f, const struct tlsfp_metrics *m,
@@ -90,39 +91,38 @@ static void print_all(FILE *f, const struct tlsfp_metrics *m,
 	char name[128];
 	unsigned int i;
 
-	/*
-	 * NOTE: the datapath counts into one per-CPU array for both hooks,
-	 * so these series carry the hooks of the run, not a direction each.
-	 */
 	for (i = 0; i < TLSFP_CNT_MAX; i++) {
 		snprintf(name, sizeof(name), "tlsfp_%s_total",
 			 tlsfp_counter_name(i));
-		print_header(f, name, "counter", tlsfp_counter_help(i));
-		print_sample(f, m, name, m->hooks,
-			     (unsigned long long)c->v[i]);
+		print_by_dir(f, m, name, tlsfp_counter_help(i),
+			     c->dir[TLSFP_DIR_INGRESS][i],
+			     c->dir[TLSFP_DIR_EGRESS][i]);
 	}
 	print_by_dir(f, m, "tlsfp_reported_total",
-		     "ClientHello lines written", s->reported_by_dir);
+		     "ClientHello lines written",
+		     s->reported_by_dir[TLSFP_DIR_INGRESS],
+		     s->reported_by_dir[TLSFP_DIR_EGRESS]);
 	print_by_dir(f, m, "tlsfp_blocked_reported_total",
 		     "ClientHello lines with action blocked",
-		     s->blocked_by_dir);
+		     s->blocked_by_dir[TLSFP_DIR_INGRESS],
+		     s->blocked_by_dir[TLSFP_DIR_EGRESS]);
 
 	print_header(f, "tlsfp_md5_mismatch_total", "counter",
 		     "datapath JA3 MD5 different from OpenSSL's");
-	print_sample(f, m, "tlsfp_md5_mismatch_total", m->hooks,
+	print_sample(f, m, "tlsfp_md5_mismatch_total", NULL,
 		     (unsigned long long)s->md5_mismatches);
 	print_header(f, "tlsfp_swept_partial_total", "counter",
 		     "partial hellos expired by the idle sweep");
-	print_sample(f, m, "tlsfp_swept_partial_total", m->hooks,
+	print_sample(f, m, "tlsfp_swept_partial_total", NULL,
 		     (unsigned long long)s->timeouts);
 	print_header(f, "tlsfp_ja4_blocked_total", "counter",
 		     "flows blocked by JA4 after their hello passed");
-	print_sample(f, m, "tlsfp_ja4_blocked_total", m->hooks,
+	print_sample(f, m, "tlsfp_ja4_blocked_total", NULL,
 		     (unsigned long long)s->ja4_blocked);
 	if (s->blocker) {
 		print_header(f, "tlsfp_blocklist_entries", "gauge",
 			     "JA3 entries in the active block map");
-		print_sample(f, m, "tlsfp_blocklist_entries", m->hooks,
+		print_sample(f, m, "tlsfp_blocklist_entries", NULL,
 			     s->blocker->nr_ja3);
 	}
 	print_header(f, "tlsfp_start_time_seconds", "gauge",

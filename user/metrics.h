@@ -14,8 +14,6 @@ struct tlsfp_metrics {
 	/* path with ".tmp" appended: written, then renamed over path. */
 	char *tmp_path;
 	const char *ifname;
-	/* Hooks whose datapath counters are summed: "in", "out", "both". */
-	const char *hooks;
 	uint64_t interval_ns;
 	uint64_t next_ns;
 	/* Start of the run, seconds since the epoch. */
@@ -25,8 +23,7 @@ struct tlsfp_metrics {
 };
 
 int tlsfp_metrics_init(struct tlsfp_metrics *m, const char *path,
-		       const char *ifname, const char *hooks,
-		       unsigned int interval_s);
+		       const char *ifname, unsigned int interval_s);
 int tlsfp_metrics_write(struct tlsfp_metrics *m,
 			const struct tlsfp_counters *c,
 			const struct tlsfp_session *s);
