@@ -6,12 +6,14 @@
  * new file whole, never a partial one.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "block.h"
 #include "counters.h"
@@ -141,13 +143,27 @@ int tlsfp_metrics_write(struct tlsfp_metrics *m,
 			const struct tlsfp_session *s)
 {
 	char what[2 * PATH_MAX + 16];
-	int err = 0;
+	int err = 0, fd;
 	FILE *f;
 
 	snprintf(what, sizeof(what), "write %s", m->tmp_path);
-	f = fopen(m->tmp_path, "we");
+	fd = open(m->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/*
+	 * 0644 whatever the umask (the unit sets 0027): node_exporter reads
+	 * the file as its own user, and the counters are not secret.
+	 */
+	if (fd < 0 || fchmod(fd, 0644)) {
+		err = -errno;
+		if (fd >= 0) {
+			close(fd);
+			unlink(m->tmp_path);
+		}
+		goto out;
+	}
+	f = fdopen(fd, "w");
 	if (!f) {
 		err = -errno;
+		close(fd);
 		goto out;
 	}
 	print_all(f, m, c, s);

@@ -73,14 +73,22 @@ testbed_start_server 443
 
 metrics=$TB_DIR/tlsfp.prom
 dir_in='interface="vs0",direction="in"'
-if ! testbed_start_tlsfp "$TLSFP" /dev/null "$TB_DIR/tlsfp.err" \
-    --metrics "$metrics" --metrics-interval 1; then
+# A strict umask, as the unit's UMask=0027: the file must stay readable
+# by node_exporter's user all the same.
+old_umask=$(umask)
+umask 077
+started=1
+testbed_start_tlsfp "$TLSFP" /dev/null "$TB_DIR/tlsfp.err" \
+    --metrics "$metrics" --metrics-interval 1 || started=0
+umask "$old_umask"
+if ((!started)); then
     report_not_ok "tlsfp starts with --metrics" "$(cat "$TB_DIR/tlsfp.err")"
     SUMMARY_PRINTED=1
     report_summary
     exit 1
 fi
 report_ok "tlsfp starts with --metrics"
+report_equal "metrics file mode" 644 "$(stat -c %a "$metrics")"
 
 if /usr/bin/python3 "$PARSER" "$metrics" >"$TB_DIR/before" \
     2>"$TB_DIR/parse.err"; then
