@@ -356,19 +356,28 @@ static int apply_config_line(void *ctx, int val, char *value)
 	return apply_option(ctx, val, value);
 }
 
-/* The --config FILE of the command line, or NULL; the last one counts. */
+/*
+ * The --config FILE of the command line, or NULL; the last one counts.
+ * getopt_long() takes "--con" and longer prefixes for --config as well,
+ * so they are looked for here too.
+ */
 static const char *find_config(int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *eq;
+	size_t len;
 	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
-		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+		eq = strchr(argv[i], '=');
+		len = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
+		if (len < 5 || len > 8 || strncmp(argv[i], "--config", len))
+			continue;
+		if (eq)
+			path = eq + 1;
+		else if (i + 1 < argc)
 			path = argv[++i];
-		else if (!strncmp(argv[i], "--config=", 9))
-			path = argv[i] + 9;
 	}
 	return path;
 }

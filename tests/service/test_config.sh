@@ -51,6 +51,12 @@ check_bad "short option name" 2 "bad.conf:1: unknown option '-j'" "-j"
 check_bad "unknown user" 1 "--user: unknown user 'no-such-user-tlsfp'" \
     "user no-such-user-tlsfp"
 
+# getopt_long accepts --conf for --config: the file must be read then too.
+printf 'colour red\n' >"$DIR/abbrev.conf"
+status=0
+"$TLSFP" --conf="$DIR/abbrev.conf" lo >/dev/null 2>"$DIR/err" || status=$?
+report_equal "abbreviated --config read" 2 "$status"
+
 status=0
 "$TLSFP" --config "$DIR/missing.conf" lo 2>"$DIR/err" || status=$?
 report_equal "missing file status" 1 "$status"
