@@ -53,7 +53,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check demo vmlinux clean tests install uninstall fuzz \
+.PHONY: all deps check check-kernels demo vmlinux clean tests install \
+	uninstall fuzz \
 	fuzz-build
 
 all: $(OUTPUT)/tlsfp
@@ -157,6 +158,13 @@ deps:
 check: deps
 	$(Q)$(MAKE) --no-print-directory tests fuzz-build
 	$(Q)FUZZ_CHECK_SECONDS=$(FUZZ_CHECK_SECONDS) tests/run.sh
+
+# Boot each kernel of tests/kernels/kernels.tsv under qemu and run the
+# kernel tests in it, then on the running kernel (make check runs them
+# too, as the suite "kernels").
+check-kernels: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)tests/run.sh kernels
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

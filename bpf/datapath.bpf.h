@@ -43,6 +43,17 @@ __u32 block_entries = 0;
 /* Flows blocked so far: the per-packet lookup is skipped while 0. */
 __u64 nr_blocked_flows = 0;
 
+/*
+ * Liveness of the loader: it writes the time (bpf_ktime_get_ns) into
+ * loader_heartbeat_ns on every pass of its event loop, and the datapath
+ * drops nothing once that time is older than heartbeat_timeout_ns (0: no
+ * check, as under -r).  A BPF link detaches with its loader, but a clsact
+ * filter, the egress fallback before Linux 6.6, outlives a killed loader:
+ * this is what makes such a filter pass all traffic.
+ */
+__u64 loader_heartbeat_ns = 0;
+const volatile __u64 heartbeat_timeout_ns = 0;
+
 enum tlsfp_action {
 	TLSFP_PASS = 0,
 	TLSFP_DROP = 1,
@@ -72,7 +83,7 @@ static __always_inline __u64 now_ns(struct tlsfp_ctx *c)
 }
 
 /* Count one event of the hook running: see TLSFP_CNT_ENTRIES. */
-static __always_inline void count(struct tlsfp_ctx *c, __u32 idx)
+static __always_inline void count(const struct tlsfp_ctx *c, __u32 idx)
 {
 	__u32 key = c->direction == TLSFP_DIR_EGRESS ? idx + TLSFP_CNT_MAX :
 						       idx;
@@ -216,16 +227,31 @@ static __always_inline __u64 ringbuf_flags(void)
 }
 
 /*
- * Copy len bytes of the packet at off into buf.  The XDP and TC helpers
- * both handle data outside the linear area (XDP fragments, skb pages).
+ * Copy len bytes of the packet at off into buf, which has room for max
+ * bytes.  Returns -1 unless 1 <= len <= max.  The XDP and TC helpers both
+ * handle data outside the linear area (XDP fragments, skb pages).
+ *
+ * The bound is checked on len - 1, and len is then rebuilt from it: the
+ * verifier of Linux 6.1 keeps a minimum of 0 after a "len != 0" test,
+ * which is what clang makes of "len < 1", and then rejects the helper
+ * call as a possible zero-size access.  The barrier keeps clang from
+ * replacing the rebuilt len with the original register.
+ *
  * xdp is a constant at every call, passed down from the entry point as an
  * argument rather than in struct tlsfp_ctx: that struct's address reaches
  * helper calls, so clang would reload the flag and keep both helper calls,
  * and the verifier rejects the one the program type does not allow.
  */
 static __always_inline long load_bytes(struct tlsfp_ctx *c, const bool xdp,
-				       __u32 off, void *buf, __u32 len)
+				       __u32 off, void *buf, __u32 len,
+				       const __u32 max)
 {
+	__u32 last = len - 1;
+
+	asm volatile("" : "+r"(last));
+	if (last >= max)
+		return -1;
+	len = last + 1;
 	if (xdp)
 		return bpf_xdp_load_bytes(c->ctx, off, buf, len);
 	return bpf_skb_load_bytes(c->ctx, off, buf, len);
@@ -342,13 +368,9 @@ static __always_inline int copy_segment(struct tlsfp_ctx *c, const bool xdp,
 		chunk = to - done;
 		if (chunk > TLSFP_COPY_CHUNK)
 			chunk = TLSFP_COPY_CHUNK;
-		/* chunk > 0 here; the barrier keeps clang from folding the
-		 * check the verifier needs to see. */
-		asm volatile("" : "+r"(chunk));
-		if (chunk < 1 || chunk > TLSFP_COPY_CHUNK)
-			return -1;
 		if (load_bytes(c, xdp, c->pkt.payload_off + (done - seg_off),
-			       &p->buf[done & (TLSFP_BUF_SIZE - 1)], chunk))
+			       &p->buf[done & (TLSFP_BUF_SIZE - 1)], chunk,
+			       TLSFP_COPY_CHUNK))
 			return -1;
 	}
 	return 0;
@@ -649,14 +671,8 @@ static __always_inline void start_hello(struct tlsfp_ctx *c, const bool xdp)
 	/* A hello longer than hello_max is left to the record walk. */
 	if (len > hello_max)
 		len = hello_max;
-	/*
-	 * len >= TLSFP_REC_HLEN + 1 here, but clang drops a check it can
-	 * prove, and the verifier wants to see len > 0 at the helper call.
-	 */
-	asm volatile("" : "+r"(len));
-	if (len < 1 || len > TLSFP_BUF_SIZE)
-		return;
-	if (load_bytes(c, xdp, c->pkt.payload_off, s->part.buf, len)) {
+	if (load_bytes(c, xdp, c->pkt.payload_off, s->part.buf, len,
+		       TLSFP_BUF_SIZE)) {
 		count(c, TLSFP_CNT_LOAD_BYTES);
 		return;
 	}
@@ -795,10 +811,8 @@ static __always_inline void handle_server_hello(struct tlsfp_ctx *c,
 
 	if (len > TLSFP_SERVER_HELLO_MAX)
 		len = TLSFP_SERVER_HELLO_MAX;
-	asm volatile("" : "+r"(len));
-	if (len < 1 || len > TLSFP_SERVER_HELLO_MAX)
-		return;
-	if (load_bytes(c, xdp, c->pkt.payload_off, c->s->part.buf, len)) {
+	if (load_bytes(c, xdp, c->pkt.payload_off, c->s->part.buf, len,
+		       TLSFP_SERVER_HELLO_MAX)) {
 		count(c, TLSFP_CNT_LOAD_BYTES);
 		return;
 	}
@@ -883,10 +897,7 @@ static __always_inline int read_head(struct tlsfp_ctx *c, const bool xdp,
 			return 0;
 		}
 	}
-	asm volatile("" : "+r"(len));
-	if (len < 1 || len > TLSFP_REC_HLEN + 1)
-		return -1;
-	if (load_bytes(c, xdp, off, head, len)) {
+	if (load_bytes(c, xdp, off, head, len, TLSFP_REC_HLEN + 1)) {
 		count(c, TLSFP_CNT_LOAD_BYTES);
 		return -1;
 	}
@@ -970,6 +981,20 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 		if (c->s)
 			end_flow(c);
 	}
+}
+
+/*
+ * The packet's action for the entry point: a drop turns into a pass when
+ * the loader's heartbeat is older than heartbeat_timeout_ns.
+ */
+static __always_inline int packet_action(const struct tlsfp_ctx *c)
+{
+	if (c->action != TLSFP_DROP || !heartbeat_timeout_ns)
+		return c->action;
+	if (bpf_ktime_get_ns() - loader_heartbeat_ns <= heartbeat_timeout_ns)
+		return TLSFP_DROP;
+	count(c, TLSFP_CNT_LOADER_GONE);
+	return TLSFP_PASS;
 }
 
 #endif /* TLSFP_DATAPATH_BPF_H */

@@ -25,7 +25,7 @@ int tlsfp_xdp(struct xdp_md *ctx)
 	handle_packet(&c, true, (const __u8 *)(long)ctx->data,
 		      (const __u8 *)(long)ctx->data_end,
 		      bpf_xdp_get_buff_len(ctx));
-	return c.action == TLSFP_DROP ? XDP_DROP : XDP_PASS;
+	return packet_action(&c) == TLSFP_DROP ? XDP_DROP : XDP_PASS;
 }
 
 /* TC verdicts (linux/pkt_cls.h); the same values mean next, pass and drop
@@ -75,7 +75,8 @@ int tlsfp_tc(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, want);
 	handle_packet(&c, false, (const __u8 *)(long)SKB_FIELD(skb, data),
 		      (const __u8 *)(long)SKB_FIELD(skb, data_end), skb->len);
-	return c.action == TLSFP_DROP ? TLSFP_TC_ACT_SHOT : TLSFP_TC_ACT_UNSPEC;
+	return packet_action(&c) == TLSFP_DROP ? TLSFP_TC_ACT_SHOT :
+						 TLSFP_TC_ACT_UNSPEC;
 }
 
 #define TLSFP_SOCK_STREAM 1

@@ -307,6 +307,8 @@ enum tlsfp_counter {
 	TLSFP_CNT_JA3_BUILD,
 	TLSFP_CNT_SERVER_HELLOS,
 	TLSFP_CNT_ERR_SERVER_HELLO,
+	/* Drops turned into passes: the loader stopped (packet_action()). */
+	TLSFP_CNT_LOADER_GONE,
 	TLSFP_CNT_MAX,
 };
 

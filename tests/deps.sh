@@ -12,6 +12,8 @@ packages=(
 	# tests and demo
 	iproute2 ethtool tcpdump tshark openssl curl gnutls-bin
 	python3 python3-scapy python3-yaml jq tcpreplay
+	# kernel tests: boot Debian's kernels under qemu
+	qemu-system-x86 busybox-static cpio xz-utils zstd
 )
 
 missing=()

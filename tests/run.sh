@@ -1,8 +1,8 @@
 #!/bin/bash
 # Run every test suite and end with one line "N passed, N failed".
 #
-# Usage: tests/run.sh [SUITE...]   (unit, prog, vectors, fuzz, replay, reasm,
-# block, e2e, service; default: all)
+# Usage: tests/run.sh [SUITE...]   (unit, prog, vectors, fuzz, kernels,
+# replay, reasm, block, e2e, service; default: all)
 #
 # A suite is a program that prints "ok - NAME", "not ok - NAME" and
 # "skip - NAME: reason" lines.  A suite that exits non-zero without a
@@ -75,6 +75,9 @@ fi
 if want fuzz; then
 	run_suite fuzz bash tests/fuzz/run_short.sh "$out" \
 		"${FUZZ_CHECK_SECONDS:-20}"
+fi
+if want kernels; then
+	run_suite kernels env OUTPUT="$out" bash tests/kernels/run.sh
 fi
 # Shell suites, by folder: captures through tlsfp -r, and live tests in
 # network namespaces.

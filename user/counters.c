@@ -72,6 +72,8 @@ static const struct {
 				      "first ServerHellos of reported flows" },
 	[TLSFP_CNT_ERR_SERVER_HELLO] = { "err_server_hello",
 					 "ServerHellos not parsed" },
+	[TLSFP_CNT_LOADER_GONE] = { "passed_loader_gone",
+				    "packets to drop passed: the loader stopped" },
 };
 
 const char *tlsfp_counter_name(unsigned int idx)

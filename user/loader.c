@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -23,6 +24,13 @@
 #include "tlsfp.skel.h"
 
 #define MIN_KERNEL "6.1"
+
+/*
+ * Age of the loader's heartbeat after which the datapath drops nothing.
+ * The event loop beats every 100 ms; a loader stopped longer than this,
+ * killed or suspended, leaves a filter that passes all traffic.
+ */
+#define HEARTBEAT_TIMEOUT_NS (5ULL * 1000000000ULL)
 
 static bool have_caps(void)
 {
@@ -150,6 +158,8 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 			goto fail_size;
 	}
 	skel->rodata->dry_run = o->dry_run;
+	if (!o->replay)
+		skel->rodata->heartbeat_timeout_ns = HEARTBEAT_TIMEOUT_NS;
 	if (o->reasm_timeout_ns)
 		skel->rodata->reasm_timeout_ns = o->reasm_timeout_ns;
 	if (o->look_limit)
@@ -317,10 +327,23 @@ static void attach_owner_hooks(struct tlsfp_loader *l)
  * Attach through a BPF link, so that the kernel detaches the program when
  * the last file descriptor closes, even if tlsfp is killed.
  */
+/* Tell the datapath that the loader runs, at now_ns (CLOCK_MONOTONIC). */
+void tlsfp_loader_heartbeat(struct tlsfp_bpf *skel, __u64 now_ns)
+{
+	__atomic_store_n(&skel->bss->loader_heartbeat_ns, now_ns,
+			 __ATOMIC_RELAXED);
+}
+
 int tlsfp_loader_attach(struct tlsfp_loader *l,
 			const struct tlsfp_loader_opts *o)
 {
+	struct timespec ts;
 	int err;
+
+	/* Blocking works from the first packet, before the event loop. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	tlsfp_loader_heartbeat(l->skel, (__u64)ts.tv_sec * 1000000000ULL +
+					ts.tv_nsec);
 
 	snprintf(l->ifname, sizeof(l->ifname), "%s", o->ifname);
 	l->ifindex = if_nametoindex(o->ifname);

@@ -60,5 +60,6 @@ int tlsfp_loader_load(struct tlsfp_loader *l,
 int tlsfp_loader_attach(struct tlsfp_loader *l,
 			const struct tlsfp_loader_opts *o);
 void tlsfp_loader_close(struct tlsfp_loader *l);
+void tlsfp_loader_heartbeat(struct tlsfp_bpf *skel, __u64 now_ns);
 
 #endif /* TLSFP_LOADER_H */

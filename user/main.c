@@ -640,6 +640,8 @@ static int run_live(struct live *lv)
 		}
 		/* bpf_ktime_get_ns() is CLOCK_MONOTONIC too. */
 		now = monotonic_ns();
+		/* The datapath drops only while this is recent. */
+		tlsfp_loader_heartbeat(s->skel, now);
 		tlsfp_session_tick(s, now);
 		if (lv->metrics && now >= lv->metrics->next_ns) {
 			write_metrics(lv);

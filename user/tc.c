@@ -47,6 +47,7 @@ static int attach_clsact(struct tlsfp_loader *l)
 		    .priority = TLSFP_TC_PRIORITY);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TLSFP_TC_HANDLE,
 		    .priority = TLSFP_TC_PRIORITY);
+	libbpf_print_fn_t print;
 	int err;
 
 	err = bpf_tc_hook_create(&hook);
@@ -55,7 +56,14 @@ static int attach_clsact(struct tlsfp_loader *l)
 		       strerror(-err));
 		return err;
 	}
-	if (!bpf_tc_query(&hook, &old)) {
+	/*
+	 * Without the filter, libbpf prints the kernel's "Cannot find
+	 * specified filter chain": the usual case, so keep it quiet.
+	 */
+	print = libbpf_set_print(NULL);
+	err = bpf_tc_query(&hook, &old);
+	libbpf_set_print(print);
+	if (!err) {
 		pr_warn("%s: removing a tlsfp egress filter left by an earlier run (program id %u)",
 			l->ifname, old.prog_id);
 		old.prog_fd = 0;
@@ -89,7 +97,7 @@ int tlsfp_tc_attach(struct tlsfp_loader *l)
 		       strerror(-err));
 		return err;
 	}
-	pr_info("%s: no tcx (%s); attaching to the clsact qdisc, which a crash would leave behind until the next start",
+	pr_info("%s: no tcx (%s); attaching to the clsact qdisc, where a crash leaves the filter until the next start (it drops nothing 5 s after the loader stops)",
 		l->ifname, strerror(-err));
 	err = attach_clsact(l);
 	if (!err)

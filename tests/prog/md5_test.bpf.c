@@ -49,7 +49,7 @@ SEC("xdp.frags")
 int md5_xdp(struct xdp_md *ctx)
 {
 	struct md5_test_scratch *s;
-	__u32 zero = 0, len;
+	__u32 zero = 0, len, last;
 	__u64 pkt_len;
 
 	pkt_len = bpf_xdp_get_buff_len(ctx);
@@ -71,8 +71,17 @@ int md5_xdp(struct xdp_md *ctx)
 		if (pkt_len - TEST_HDR_LEN > TLSFP_MD5_MAX_LEN)
 			return XDP_ABORTED;
 		len = pkt_len - TEST_HDR_LEN;
-		if (len && bpf_xdp_load_bytes(ctx, TEST_HDR_LEN, s->buf, len))
-			return XDP_ABORTED;
+		if (len) {
+			/* Rebuilt from len - 1, as load_bytes() in
+			 * datapath.bpf.h does, for the verifier of Linux 6.1. */
+			last = len - 1;
+			asm volatile("" : "+r"(last));
+			if (last >= TLSFP_MD5_MAX_LEN)
+				return XDP_ABORTED;
+			if (bpf_xdp_load_bytes(ctx, TEST_HDR_LEN, s->buf,
+					       last + 1))
+				return XDP_ABORTED;
+		}
 	}
 	tlsfp_md5(s->buf, len, md5_digest);
 	return XDP_PASS;
