@@ -120,7 +120,7 @@ static void usage(FILE *f)
 "      --metrics-interval S  seconds between two writes of the metrics file\n"
 "                          (default %d)\n"
 "  -Z, --user USER         run as USER once the programs are attached,\n"
-"                          keeping CAP_BPF and CAP_NET_ADMIN\n"
+"                          keeping only CAP_NET_ADMIN\n"
 "      --pin DIR           pin the maps under DIR, on a BPF file system, for\n"
 "                          bpftool; removed at exit\n"
 "      --config FILE       read options from FILE: one long option per line,\n"

@@ -1,6 +1,6 @@
 #!/bin/bash
-# -Z nobody: tlsfp switches to nobody once attached and keeps only CAP_BPF
-# and CAP_NET_ADMIN.  Fingerprints still arrive, a SIGHUP reload still
+# -Z nobody: tlsfp switches to nobody once attached and keeps only
+# CAP_NET_ADMIN.  Fingerprints still arrive, a SIGHUP reload still
 # applies a new blocklist (curl's JA3, added after the start, then drops
 # curl's next connection), a list that nobody cannot read leaves the old
 # set active, and SIGINT still detaches.  Needs root.
@@ -13,8 +13,8 @@ TLSFP=${TLSFP:-$REPO_ROOT/.output/tlsfp}
 # shellcheck source-path=SCRIPTDIR source=../lib/testbed.sh
 source "$REPO_ROOT/tests/lib/testbed.sh"
 
-# CAP_NET_ADMIN (12) and CAP_BPF (39), as /proc/PID/status prints them.
-KEPT_CAPS=0000008000001000
+# CAP_NET_ADMIN (12), as /proc/PID/status prints it.
+KEPT_CAPS=0000000000001000
 SUMMARY_PRINTED=0
 
 on_exit() {
