@@ -20,7 +20,7 @@ endif
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' \
 	-e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/' -e 's/s390x/s390/')
 
-LIBS_PC := libbpf libelf zlib libcrypto json-c libpcap
+LIBS_PC := libbpf libelf zlib libcrypto json-c libpcap libcap
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
 
@@ -53,7 +53,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .DELETE_ON_ERROR:
-.PHONY: all deps check check-kernels demo vmlinux clean tests install fuzz \
+.PHONY: all deps check check-kernels demo vmlinux clean tests install \
+	uninstall fuzz \
 	fuzz-build
 
 all: $(OUTPUT)/tlsfp
@@ -172,6 +173,55 @@ demo: deps
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
+
+# make install: the loader, its man page, the systemd unit template and,
+# unless already there, the example configuration, blocklist and logrotate
+# file under $(SYSCONFDIR), which is not under PREFIX: the unit reads
+# /etc/tlsfp/IFACE.conf.  DESTDIR stages the whole tree for a package.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+# Installed once, never over a file an admin may have edited.
+CONF_FILES := etc/tlsfp.conf:tlsfp/tlsfp.conf \
+	etc/blocklist.txt:tlsfp/blocklist.txt \
+	etc/logrotate.conf:logrotate.d/tlsfp
+
+install: $(OUTPUT)/tlsfp
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/tlsfp)
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/tlsfp \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	$(Q)install -m 0755 $(OUTPUT)/tlsfp $(DESTDIR)$(SBINDIR)/tlsfp
+	$(Q)install -m 0644 man/tlsfp.8 $(DESTDIR)$(MANDIR)/man8/tlsfp.8
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/tlsfp@.service.in \
+		> $(DESTDIR)$(UNITDIR)/tlsfp@.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/tlsfp@.service
+	$(Q)for pair in $(CONF_FILES); do \
+		src=$${pair%%:*}; dst=$(DESTDIR)$(SYSCONFDIR)/$${pair#*:}; \
+		if [ -e "$$dst" ]; then \
+			echo "  KEEP     $$dst"; \
+		else \
+			install -m 0644 "$$src" "$$dst"; \
+		fi; \
+	done
+
+# Configuration files are removed only when they are as installed.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(SBINDIR)/tlsfp)
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/tlsfp $(DESTDIR)$(MANDIR)/man8/tlsfp.8 \
+		$(DESTDIR)$(UNITDIR)/tlsfp@.service
+	$(Q)for pair in $(CONF_FILES); do \
+		src=$${pair%%:*}; dst=$(DESTDIR)$(SYSCONFDIR)/$${pair#*:}; \
+		if cmp -s "$$src" "$$dst"; then \
+			rm -f "$$dst"; \
+		elif [ -e "$$dst" ]; then \
+			echo "  KEEP     $$dst (changed)"; \
+		fi; \
+	done
+	$(Q)rmdir $(DESTDIR)$(SYSCONFDIR)/tlsfp 2>/dev/null || true
 
 # make bench: measure tlsfp on this machine and write BENCHMARKS.md (method
 # in bench/run.sh; needs root, takes a few minutes).  bench/NAME.bpf.c

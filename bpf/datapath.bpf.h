@@ -82,40 +82,43 @@ static __always_inline __u64 now_ns(struct tlsfp_ctx *c)
 	return c->now;
 }
 
-static __always_inline void count(__u32 idx)
+/* Count one event of the hook running: see TLSFP_CNT_ENTRIES. */
+static __always_inline void count(const struct tlsfp_ctx *c, __u32 idx)
 {
-	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+	__u32 key = c->direction == TLSFP_DIR_EGRESS ? idx + TLSFP_CNT_MAX :
+						       idx;
+	__u64 *v = bpf_map_lookup_elem(&counters, &key);
 
 	if (v)
 		*v += 1;
 }
 
-static __always_inline void count_status(int status)
+static __always_inline void count_status(struct tlsfp_ctx *c, int status)
 {
 	switch (status) {
 	case TLSFP_ERR_L2:
-		count(TLSFP_CNT_ERR_L2);
+		count(c, TLSFP_CNT_ERR_L2);
 		break;
 	case TLSFP_ERR_L3:
-		count(TLSFP_CNT_ERR_L3);
+		count(c, TLSFP_CNT_ERR_L3);
 		break;
 	case TLSFP_ERR_L4:
-		count(TLSFP_CNT_ERR_L4);
+		count(c, TLSFP_CNT_ERR_L4);
 		break;
 	case TLSFP_FRAGMENT:
-		count(TLSFP_CNT_IP_FRAGMENT);
+		count(c, TLSFP_CNT_IP_FRAGMENT);
 		break;
 	case TLSFP_ERR_RECORD:
-		count(TLSFP_CNT_ERR_RECORD);
+		count(c, TLSFP_CNT_ERR_RECORD);
 		break;
 	case TLSFP_ERR_HELLO:
-		count(TLSFP_CNT_ERR_HELLO);
+		count(c, TLSFP_CNT_ERR_HELLO);
 		break;
 	case TLSFP_INCOMPLETE:
-		count(TLSFP_CNT_INCOMPLETE);
+		count(c, TLSFP_CNT_INCOMPLETE);
 		break;
 	case TLSFP_TOO_LARGE:
-		count(TLSFP_CNT_TOO_LARGE);
+		count(c, TLSFP_CNT_TOO_LARGE);
 		break;
 	}
 }
@@ -283,7 +286,7 @@ static __always_inline void judge(struct tlsfp_ctx *c, struct tlsfp_event *ev)
 		return;
 	if (tlsfp_sub_ja3_md5(&ev->hello, &c->s->ja3,
 			      (struct tlsfp_digest *)ev->ja3_md5)) {
-		count(TLSFP_CNT_JA3_BUILD);
+		count(c, TLSFP_CNT_JA3_BUILD);
 		return;
 	}
 	ev->ev_flags |= TLSFP_EV_KERNEL_MD5;
@@ -299,12 +302,12 @@ static __always_inline void judge(struct tlsfp_ctx *c, struct tlsfp_event *ev)
 	ev->block_id = val->id;
 	if (dry_run) {
 		ev->verdict = TLSFP_WOULD_BLOCK;
-		count(TLSFP_CNT_WOULD_BLOCK);
+		count(c, TLSFP_CNT_WOULD_BLOCK);
 		return;
 	}
 	ev->verdict = TLSFP_BLOCKED;
 	c->action = TLSFP_DROP;
-	count(TLSFP_CNT_BLOCKED);
+	count(c, TLSFP_CNT_BLOCKED);
 	bpf_map_update_elem(&blocked_flows, &c->pkt.key, &now, BPF_ANY);
 	__sync_fetch_and_add(&nr_blocked_flows, 1);
 }
@@ -329,14 +332,14 @@ static __always_inline void emit(struct tlsfp_ctx *c, __u32 ev_flags,
 	set_owner(c, ev);
 	if (!(ev_flags & (TLSFP_EV_TRUNCATED | TLSFP_EV_TOO_LARGE))) {
 		judge(c, ev);
-		count(TLSFP_CNT_HELLOS);
+		count(c, TLSFP_CNT_HELLOS);
 		if (ev->hello.flags & TLSFP_HELLO_F_NO_JA3)
-			count(TLSFP_CNT_HELLOS_NO_JA3);
+			count(c, TLSFP_CNT_HELLOS_NO_JA3);
 		if (bpf_map_update_elem(&flows, &c->pkt.key, ev, BPF_NOEXIST))
-			count(TLSFP_CNT_FLOW_INSERT);
+			count(c, TLSFP_CNT_FLOW_INSERT);
 	}
 	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), ringbuf_flags()))
-		count(TLSFP_CNT_RINGBUF_FULL);
+		count(c, TLSFP_CNT_RINGBUF_FULL);
 }
 
 /* Report a hello that will never be whole; the event has no fields. */
@@ -514,19 +517,19 @@ static __always_inline int add_segment(struct tlsfp_ctx *c, const bool xdp,
 	if (from < p->have)
 		from = p->have;
 	if (from >= to || !skip_held(p, &from, &to)) {
-		count(TLSFP_CNT_RETRANSMIT);
+		count(c, TLSFP_CNT_RETRANSMIT);
 		return 0;
 	}
 	if (copy_segment(c, xdp, p, seg_off, from, to)) {
-		count(TLSFP_CNT_LOAD_BYTES);
+		count(c, TLSFP_CNT_LOAD_BYTES);
 		return 0;
 	}
-	count(TLSFP_CNT_SEGMENTS_BUFFERED);
+	count(c, TLSFP_CNT_SEGMENTS_BUFFERED);
 	if (from > p->have) {
 		p->out_of_order = 1;
-		count(TLSFP_CNT_OUT_OF_ORDER);
+		count(c, TLSFP_CNT_OUT_OF_ORDER);
 		if (!add_range(p, from, to))
-			count(TLSFP_CNT_RANGES_FULL);
+			count(c, TLSFP_CNT_RANGES_FULL);
 		return 0;
 	}
 	p->have = to;
@@ -552,12 +555,12 @@ static __always_inline bool complete(struct tlsfp_ctx *c,
 	if (p->out_of_order)
 		flags |= TLSFP_EV_OUT_OF_ORDER;
 	if (err == TLSFP_TOO_LARGE) {
-		count(TLSFP_CNT_TOO_LARGE);
+		count(c, TLSFP_CNT_TOO_LARGE);
 		emit_truncated(c, flags | TLSFP_EV_TOO_LARGE, p->nr_segments);
 		return true;
 	}
 	if (err) {
-		count_status(err);
+		count_status(c, err);
 		return true;
 	}
 
@@ -571,10 +574,10 @@ static __always_inline bool complete(struct tlsfp_ctx *c,
 				      &s->ev.hello);
 	}
 	if (err) {
-		count_status(err);
+		count_status(c, err);
 		return true;
 	}
-	count(TLSFP_CNT_REASSEMBLED);
+	count(c, TLSFP_CNT_REASSEMBLED);
 	emit(c, flags, p->nr_segments);
 	return true;
 }
@@ -583,7 +586,7 @@ static __always_inline bool complete(struct tlsfp_ctx *c,
 static __always_inline void drop_partial(struct tlsfp_ctx *c)
 {
 	if (!bpf_map_delete_elem(&partials, &c->pkt.key))
-		count(TLSFP_CNT_PARTIAL_DONE);
+		count(c, TLSFP_CNT_PARTIAL_DONE);
 }
 
 /* A segment of a flow whose hello is being reassembled. */
@@ -594,7 +597,7 @@ static __always_inline void continue_partial(struct tlsfp_ctx *c,
 	__u32 seg_off = c->pkt.seq - p->base_seq, skip;
 
 	if (now_ns(c) - p->last_ns > reasm_timeout_ns) {
-		count(TLSFP_CNT_TIMEOUT);
+		count(c, TLSFP_CNT_TIMEOUT);
 		emit_truncated(c, TLSFP_EV_TRUNCATED, p->nr_segments);
 		drop_partial(c);
 		return;
@@ -603,7 +606,7 @@ static __always_inline void continue_partial(struct tlsfp_ctx *c,
 	if (seg_off >= 0x80000000) {
 		skip = -seg_off;
 		if (skip >= c->pkt.payload_len) {
-			count(TLSFP_CNT_RETRANSMIT);
+			count(c, TLSFP_CNT_RETRANSMIT);
 			return;
 		}
 		c->pkt.payload_off += skip;
@@ -622,10 +625,10 @@ static __always_inline void start_partial(struct tlsfp_ctx *c)
 {
 	struct tlsfp_partial *p;
 
-	count(TLSFP_CNT_PARTIAL_CREATED);
+	count(c, TLSFP_CNT_PARTIAL_CREATED);
 	if (bpf_map_update_elem(&partials, &c->pkt.key, &c->s->part,
 				BPF_ANY)) {
-		count(TLSFP_CNT_FLOW_INSERT);
+		count(c, TLSFP_CNT_FLOW_INSERT);
 		return;
 	}
 	p = bpf_map_lookup_elem(&partials, &c->pkt.key);
@@ -660,7 +663,7 @@ static __always_inline void start_hello(struct tlsfp_ctx *c, const bool xdp)
 
 	/* Only the first ClientHello of a flow counts. */
 	if (bpf_map_lookup_elem(&flows, &c->pkt.key)) {
-		count(TLSFP_CNT_REPEAT_HELLO);
+		count(c, TLSFP_CNT_REPEAT_HELLO);
 		return;
 	}
 	if (len > TLSFP_BUF_SIZE)
@@ -670,7 +673,7 @@ static __always_inline void start_hello(struct tlsfp_ctx *c, const bool xdp)
 		len = hello_max;
 	if (load_bytes(c, xdp, c->pkt.payload_off, s->part.buf, len,
 		       TLSFP_BUF_SIZE)) {
-		count(TLSFP_CNT_LOAD_BYTES);
+		count(c, TLSFP_CNT_LOAD_BYTES);
 		return;
 	}
 
@@ -681,13 +684,13 @@ static __always_inline void start_hello(struct tlsfp_ctx *c, const bool xdp)
 		return;
 	}
 	if (err != TLSFP_INCOMPLETE) {
-		count_status(err);
+		count_status(c, err);
 		return;
 	}
 	init_partial(c, c->pkt.seq);
 	s->part.have = len;
 	s->part.nr_segments = 1;
-	count(TLSFP_CNT_SEGMENTS_BUFFERED);
+	count(c, TLSFP_CNT_SEGMENTS_BUFFERED);
 	start_partial(c);
 }
 
@@ -701,12 +704,12 @@ static __always_inline void keep_first_segment(struct tlsfp_ctx *c,
 		len = TLSFP_BUF_SIZE;
 	init_partial(c, base);
 	if (copy_segment(c, xdp, &c->s->part, 0, 0, len)) {
-		count(TLSFP_CNT_LOAD_BYTES);
+		count(c, TLSFP_CNT_LOAD_BYTES);
 		return;
 	}
 	c->s->part.have = len;
 	c->s->part.nr_segments = 1;
-	count(TLSFP_CNT_SEGMENTS_BUFFERED);
+	count(c, TLSFP_CNT_SEGMENTS_BUFFERED);
 	start_partial(c);
 }
 
@@ -737,7 +740,7 @@ static __always_inline void handle_conn(struct tlsfp_ctx *c, const bool xdp,
 		    tlsfp_is_proxy_preamble(head, head_len)) {
 			conn->state = TLSFP_CONN_PREAMBLE;
 			conn->last_ns = now_ns(c);
-			count(TLSFP_CNT_PREAMBLE);
+			count(c, TLSFP_CNT_PREAMBLE);
 			return;
 		}
 		/* Neither TLS nor a proxy request: not a TLS client. */
@@ -745,7 +748,7 @@ static __always_inline void handle_conn(struct tlsfp_ctx *c, const bool xdp,
 		return;
 	}
 	if (seg_off >= look_limit) {
-		count(TLSFP_CNT_GIVEN_UP);
+		count(c, TLSFP_CNT_GIVEN_UP);
 		bpf_map_delete_elem(&conns, &c->pkt.key);
 		return;
 	}
@@ -759,7 +762,7 @@ static __always_inline void handle_conn(struct tlsfp_ctx *c, const bool xdp,
 	if (copy_segment(c, xdp, &c->s->part, seg_off, seg_off,
 			 seg_off + c->pkt.payload_len > TLSFP_BUF_SIZE ?
 			 TLSFP_BUF_SIZE : seg_off + c->pkt.payload_len)) {
-		count(TLSFP_CNT_LOAD_BYTES);
+		count(c, TLSFP_CNT_LOAD_BYTES);
 		return;
 	}
 	c->s->part.nr_segments = 1;
@@ -768,8 +771,8 @@ static __always_inline void handle_conn(struct tlsfp_ctx *c, const bool xdp,
 		add_range(&c->s->part, seg_off,
 			  seg_off + c->pkt.payload_len > TLSFP_BUF_SIZE ?
 			  TLSFP_BUF_SIZE : seg_off + c->pkt.payload_len);
-	count(TLSFP_CNT_OUT_OF_ORDER);
-	count(TLSFP_CNT_SEGMENTS_BUFFERED);
+	count(c, TLSFP_CNT_OUT_OF_ORDER);
+	count(c, TLSFP_CNT_SEGMENTS_BUFFERED);
 	bpf_map_delete_elem(&conns, &c->pkt.key);
 	start_partial(c);
 }
@@ -810,18 +813,18 @@ static __always_inline void handle_server_hello(struct tlsfp_ctx *c,
 		len = TLSFP_SERVER_HELLO_MAX;
 	if (load_bytes(c, xdp, c->pkt.payload_off, c->s->part.buf, len,
 		       TLSFP_SERVER_HELLO_MAX)) {
-		count(TLSFP_CNT_LOAD_BYTES);
+		count(c, TLSFP_CNT_LOAD_BYTES);
 		return;
 	}
 	err = tlsfp_sub_server((struct tlsfp_bytes *)c->s->part.buf, len,
 			       &ev->server);
 	if (err) {
-		count(TLSFP_CNT_ERR_SERVER_HELLO);
+		count(c, TLSFP_CNT_ERR_SERVER_HELLO);
 		return;
 	}
 	/* Only the first ServerHello counts; a HelloRetryRequest is one. */
 	client->ev_flags |= TLSFP_EV_SERVER_HELLO;
-	count(TLSFP_CNT_SERVER_HELLOS);
+	count(c, TLSFP_CNT_SERVER_HELLOS);
 
 	ev->ts_ns = now_ns(c);
 	ev->key = key;
@@ -833,7 +836,7 @@ static __always_inline void handle_server_hello(struct tlsfp_ctx *c,
 	ev->verdict = TLSFP_ALLOWED;
 	reset_hello(&ev->hello);
 	if (bpf_ringbuf_output(&events, ev, sizeof(*ev), ringbuf_flags()))
-		count(TLSFP_CNT_RINGBUF_FULL);
+		count(c, TLSFP_CNT_RINGBUF_FULL);
 }
 
 /* A client's SYN: remember where its stream starts. */
@@ -858,7 +861,7 @@ static __always_inline void track_syn(struct tlsfp_ctx *c)
 	if (nr_blocked_flows &&
 	    bpf_map_lookup_elem(&blocked_flows, &c->pkt.key))
 		bpf_map_delete_elem(&blocked_flows, &c->pkt.key);
-	count(TLSFP_CNT_SYN_TRACKED);
+	count(c, TLSFP_CNT_SYN_TRACKED);
 	bpf_map_update_elem(&conns, &c->pkt.key, &conn, BPF_ANY);
 }
 
@@ -868,7 +871,7 @@ static __always_inline void end_flow(struct tlsfp_ctx *c)
 	struct tlsfp_partial *p = bpf_map_lookup_elem(&partials, &c->pkt.key);
 
 	if (p) {
-		count(TLSFP_CNT_FLOW_ENDED);
+		count(c, TLSFP_CNT_FLOW_ENDED);
 		emit_truncated(c, TLSFP_EV_TRUNCATED, p->nr_segments);
 		drop_partial(c);
 	}
@@ -895,7 +898,7 @@ static __always_inline int read_head(struct tlsfp_ctx *c, const bool xdp,
 		}
 	}
 	if (load_bytes(c, xdp, off, head, len, TLSFP_REC_HLEN + 1)) {
-		count(TLSFP_CNT_LOAD_BYTES);
+		count(c, TLSFP_CNT_LOAD_BYTES);
 		return -1;
 	}
 	return 0;
@@ -911,10 +914,10 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 	__u32 zero = 0, head_len;
 	int err;
 
-	count(TLSFP_CNT_PACKETS);
+	count(c, TLSFP_CNT_PACKETS);
 	err = tlsfp_parse_pkt(data, end, frame_len, &c->pkt);
 	if (err) {
-		count_status(err);
+		count_status(c, err);
 		return;
 	}
 	if ((c->pkt.tcp_flags & (TLSFP_TCP_SYN | TLSFP_TCP_ACK)) ==
@@ -938,12 +941,12 @@ static __always_inline void handle_packet(struct tlsfp_ctx *c, const bool xdp,
 		if (!c->pkt.payload_len &&
 		    (c->pkt.tcp_flags & (TLSFP_TCP_FIN | TLSFP_TCP_RST)))
 			return;
-		count(TLSFP_CNT_DROPPED);
+		count(c, TLSFP_CNT_DROPPED);
 		c->action = TLSFP_DROP;
 		return;
 	}
 	if (c->pkt.payload_len) {
-		count(TLSFP_CNT_TCP_PAYLOAD);
+		count(c, TLSFP_CNT_TCP_PAYLOAD);
 		c->s = bpf_map_lookup_elem(&scratch, &zero);
 		if (!c->s)
 			return;
@@ -990,7 +993,7 @@ static __always_inline int packet_action(const struct tlsfp_ctx *c)
 		return c->action;
 	if (bpf_ktime_get_ns() - loader_heartbeat_ns <= heartbeat_timeout_ns)
 		return TLSFP_DROP;
-	count(TLSFP_CNT_LOADER_GONE);
+	count(c, TLSFP_CNT_LOADER_GONE);
 	return TLSFP_PASS;
 }
 

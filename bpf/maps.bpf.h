@@ -97,7 +97,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TLSFP_CNT_MAX);
+	__uint(max_entries, TLSFP_CNT_ENTRIES);
 	__type(key, __u32);
 	__type(value, __u64);
 } counters SEC(".maps");

@@ -312,4 +312,11 @@ enum tlsfp_counter {
 	TLSFP_CNT_MAX,
 };
 
+/*
+ * Entries of the counters map: TLSFP_CNT_MAX for the XDP program, then
+ * TLSFP_CNT_MAX for the egress program, so that each counter is known per
+ * direction (tlsfp_direction * TLSFP_CNT_MAX + counter).
+ */
+#define TLSFP_CNT_ENTRIES	(2 * TLSFP_CNT_MAX)
+
 #endif /* TLSFP_H */

@@ -8,9 +8,10 @@ packages=(
 	# build
 	make clang llvm gcc pkg-config bpftool
 	libbpf-dev libelf-dev zlib1g-dev libssl-dev libjson-c-dev libpcap-dev
+	libcap-dev
 	# tests and demo
 	iproute2 ethtool tcpdump tshark openssl curl gnutls-bin
-	python3 python3-scapy jq tcpreplay
+	python3 python3-scapy python3-yaml jq tcpreplay
 	# kernel tests: boot Debian's kernels under qemu
 	qemu-system-x86 busybox-static cpio xz-utils zstd
 )

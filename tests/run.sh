@@ -2,7 +2,7 @@
 # Run every test suite and end with one line "N passed, N failed".
 #
 # Usage: tests/run.sh [SUITE...]   (unit, prog, vectors, fuzz, kernels,
-# replay, reasm, block, e2e; default: all)
+# replay, reasm, block, e2e, service; default: all)
 #
 # A suite is a program that prints "ok - NAME", "not ok - NAME" and
 # "skip - NAME: reason" lines.  A suite that exits non-zero without a
@@ -81,7 +81,7 @@ if want kernels; then
 fi
 # Shell suites, by folder: captures through tlsfp -r, and live tests in
 # network namespaces.
-for group in replay reasm block e2e; do
+for group in replay reasm block e2e service; do
 	want "$group" || continue
 	for t in tests/"$group"/test_*.sh; do
 		[ -e "$t" ] || continue

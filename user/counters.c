@@ -2,6 +2,7 @@
 /* Datapath counters: summed over CPUs and printed at exit or on request. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -80,10 +81,17 @@ const char *tlsfp_counter_name(unsigned int idx)
 	return idx < TLSFP_CNT_MAX ? counter_info[idx].name : "unknown";
 }
 
-/* Sum the per-CPU values of every counter. */
+const char *tlsfp_counter_help(unsigned int idx)
+{
+	return idx < TLSFP_CNT_MAX && counter_info[idx].help ?
+	       counter_info[idx].help : "";
+}
+
+/* Sum the per-CPU values of every counter, per direction and in all. */
 int tlsfp_counters_read(int map_fd, struct tlsfp_counters *out)
 {
 	int ncpus = libbpf_num_possible_cpus();
+	unsigned int dir, idx;
 	uint64_t *vals;
 	__u32 key;
 	int cpu;
@@ -93,16 +101,19 @@ int tlsfp_counters_read(int map_fd, struct tlsfp_counters *out)
 	vals = calloc(ncpus, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	for (key = 0; key < TLSFP_CNT_MAX; key++) {
-		out->v[key] = 0;
+	memset(out, 0, sizeof(*out));
+	for (key = 0; key < TLSFP_CNT_ENTRIES; key++) {
 		if (bpf_map_lookup_elem(map_fd, &key, vals)) {
 			int err = -errno;
 
 			free(vals);
 			return err;
 		}
+		dir = key / TLSFP_CNT_MAX;
+		idx = key % TLSFP_CNT_MAX;
 		for (cpu = 0; cpu < ncpus; cpu++)
-			out->v[key] += vals[cpu];
+			out->dir[dir][idx] += vals[cpu];
+		out->v[idx] += out->dir[dir][idx];
 	}
 	free(vals);
 	return 0;

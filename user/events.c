@@ -173,6 +173,9 @@ static int print_event(struct tlsfp_session *s, const struct tlsfp_event *ev,
 		return 0;
 	}
 	s->reported++;
+	s->reported_by_dir[ev->direction & 1]++;
+	if (r.action && !strcmp(r.action, "blocked"))
+		s->blocked_by_dir[ev->direction & 1]++;
 	if (s->limit && s->reported >= s->limit)
 		s->stop = true;
 	return 0;

@@ -46,6 +46,9 @@ struct tlsfp_session {
 	 * expected. */
 	uint64_t md5_mismatches;
 	uint64_t ja4_blocked;
+	/* Lines printed and hellos blocked, by enum tlsfp_direction. */
+	uint64_t reported_by_dir[2];
+	uint64_t blocked_by_dir[2];
 	/* Bytes kept per ClientHello (--hello-max), for messages. */
 	uint32_t hello_max;
 	/* Set by SIGINT or SIGTERM. */

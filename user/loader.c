@@ -43,9 +43,13 @@ static bool have_caps(void)
 	if (syscall(SYS_capget, &hdr, data))
 		return geteuid() == 0;
 	eff = (__u64)data[1].effective << 32 | data[0].effective;
-	/* CAP_SYS_ADMIN replaces CAP_BPF on kernels before 5.8. */
+	/*
+	 * CAP_SYS_ADMIN replaces CAP_BPF and CAP_PERFMON on kernels before
+	 * 5.8.  Without CAP_PERFMON the verifier rejects the programs.
+	 */
 	return (eff & (1ULL << CAP_NET_ADMIN)) &&
-	       (eff & ((1ULL << CAP_BPF) | (1ULL << CAP_SYS_ADMIN)));
+	       (eff & ((1ULL << CAP_BPF) | (1ULL << CAP_SYS_ADMIN))) &&
+	       (eff & ((1ULL << CAP_PERFMON) | (1ULL << CAP_SYS_ADMIN)));
 }
 
 struct feature {
@@ -73,7 +77,7 @@ int tlsfp_check_env(void)
 	int ret;
 
 	if (!have_caps()) {
-		pr_err("permission denied: tlsfp needs root, or the CAP_BPF and CAP_NET_ADMIN capabilities (run it with sudo)");
+		pr_err("permission denied: tlsfp needs root, or the CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN capabilities (run it with sudo)");
 		return -EPERM;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {

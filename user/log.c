@@ -10,6 +10,7 @@
 #include "log.h"
 
 int tlsfp_log_level = TLSFP_LOG_WARN;
+const char *tlsfp_log_context;
 
 /* The last verifier log libbpf printed, kept for tlsfp_log_verifier_tail. */
 static char verifier_log[64 * 1024];
@@ -25,8 +26,10 @@ void tlsfp_vlog(enum tlsfp_log_level level, const char *fmt, va_list ap)
 	len = strlen(line);
 	while (len && line[len - 1] == '\n')
 		line[--len] = '\0';
-	fprintf(stderr, "tlsfp: %s%s\n", level == TLSFP_LOG_WARN ?
-		"warning: " : "", line);
+	fprintf(stderr, "tlsfp: %s%s%s%s\n",
+		tlsfp_log_context ? tlsfp_log_context : "",
+		tlsfp_log_context ? ": " : "",
+		level == TLSFP_LOG_WARN ? "warning: " : "", line);
 }
 
 void tlsfp_log(enum tlsfp_log_level level, const char *fmt, ...)

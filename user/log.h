@@ -15,6 +15,11 @@ enum tlsfp_log_level {
 
 /* Messages up to this level are printed; -v raises it by one. */
 extern int tlsfp_log_level;
+/*
+ * Where the message comes from, such as "FILE:LINE" of a configuration
+ * line; printed after the "tlsfp: " prefix when not NULL.
+ */
+extern const char *tlsfp_log_context;
 
 void tlsfp_log(enum tlsfp_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -11,10 +11,14 @@
 #include <bpf/libbpf.h>
 
 #include "block.h"
+#include "config.h"
 #include "counters.h"
 #include "events.h"
 #include "loader.h"
 #include "log.h"
+#include "metrics.h"
+#include "pin.h"
+#include "privs.h"
 #include "replay.h"
 #include "sweep.h"
 #include "tlsfp.skel.h"
@@ -28,6 +32,7 @@
 #define DEFAULT_BLOCK_MAX 65536
 #define JA3S_WAIT_NS 2000000000ULL
 #define MAX_BLOCK_FILES 64
+#define DEFAULT_METRICS_INTERVAL 15
 
 struct options {
 	struct tlsfp_loader_opts load;
@@ -40,6 +45,14 @@ struct options {
 	bool stats;
 	int verbose;
 	uint64_t count;
+	const char *write_file;
+	const char *metrics_file;
+	unsigned int metrics_interval;
+	const char *user;
+	const char *pin_dir;
+	/* Options are being read from --config, not from the command line. */
+	bool in_config;
+	bool ifname_from_cli;
 };
 
 static volatile sig_atomic_t exiting;
@@ -75,6 +88,8 @@ static void usage(FILE *f)
 "  -r, --read FILE         read a pcap or pcapng file ('-': standard input)\n"
 "                          through the same BPF program; needs root too\n"
 "  -j, --json              print one JSON object per line (Suricata EVE tls)\n"
+"  -w, --write FILE        append the result lines to FILE instead of\n"
+"                          standard output; SIGHUP opens FILE again\n"
 "  -b, --block FILE        drop clients whose JA3 or JA4 is in FILE: one\n"
 "                          fingerprint per line, abuse.ch SSLBL JA3 CSV, or\n"
 "                          Suricata rules with ja3.hash or ja4.hash; may be\n"
@@ -100,12 +115,22 @@ static void usage(FILE *f)
 "      --look-limit BYTES  bytes of a stream after its SYN in which a\n"
 "                          ClientHello may start (default %d)\n"
 "      --ringbuf-size MB   event ring buffer size, a power of 2 (default %d)\n"
+"      --metrics FILE      write the counters to FILE in the Prometheus text\n"
+"                          format (for node_exporter's textfile collector)\n"
+"      --metrics-interval S  seconds between two writes of the metrics file\n"
+"                          (default %d)\n"
+"  -Z, --user USER         run as USER once the programs are attached,\n"
+"                          keeping only CAP_NET_ADMIN\n"
+"      --pin DIR           pin the maps under DIR, on a BPF file system, for\n"
+"                          bpftool; removed at exit\n"
+"      --config FILE       read options from FILE: one long option per line,\n"
+"                          'name value', '#' comments; the command line wins\n"
 "  -V, --version           print tlsfp's and libbpf's versions\n"
 "  -h, --help              print this help\n",
 		DEFAULT_BLOCK_MAX, DEFAULT_MAX_FLOWS, DEFAULT_MAX_PARTIAL,
 		sizeof(struct tlsfp_partial), DEFAULT_REASM_TIMEOUT,
 		TLSFP_BUF_SIZE, TLSFP_BUF_SIZE, DEFAULT_LOOK_LIMIT,
-		DEFAULT_RINGBUF_MB);
+		DEFAULT_RINGBUF_MB, DEFAULT_METRICS_INTERVAL);
 }
 
 enum {
@@ -120,6 +145,10 @@ enum {
 	OPT_DRY_RUN,
 	OPT_SKIP_INVALID,
 	OPT_BLOCK_MAX,
+	OPT_METRICS,
+	OPT_METRICS_INTERVAL,
+	OPT_PIN,
+	OPT_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -144,6 +173,12 @@ static const struct option long_opts[] = {
 	{ "look-limit", required_argument, NULL, OPT_LOOK_LIMIT },
 	{ "hello-max", required_argument, NULL, OPT_HELLO_MAX },
 	{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF_SIZE },
+	{ "write", required_argument, NULL, 'w' },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
+	{ "user", required_argument, NULL, 'Z' },
+	{ "pin", required_argument, NULL, OPT_PIN },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{},
 };
 
@@ -167,11 +202,188 @@ static int parse_u64(const char *name, const char *arg, uint64_t min,
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct options *o)
+/*
+ * Apply one option, from the command line or a --config line.  Returns 0,
+ * or EXIT_USAGE after printing why the value is invalid.
+ */
+static int apply_option(struct options *o, int c, char *arg)
 {
 	uint64_t v;
-	int c;
 
+	switch (c) {
+	case 'i':
+		o->load.ifname = arg;
+		o->ifname_from_cli = !o->in_config;
+		break;
+	case 'w':
+		o->write_file = arg;
+		break;
+	case OPT_METRICS:
+		o->metrics_file = arg;
+		break;
+	case OPT_METRICS_INTERVAL:
+		if (parse_u64("--metrics-interval", arg, 1, 86400, &v))
+			return EXIT_USAGE;
+		o->metrics_interval = v;
+		break;
+	case 'Z':
+		o->user = arg;
+		break;
+	case OPT_PIN:
+		o->pin_dir = arg;
+		break;
+	case OPT_CONFIG:
+		/* Read by parse_args() before the command line. */
+		break;
+	case 'r':
+		o->read_file = arg;
+		break;
+	case 'd':
+		if (!strcmp(arg, "in")) {
+			o->load.dirs = TLSFP_DIRS_IN;
+		} else if (!strcmp(arg, "out")) {
+			o->load.dirs = TLSFP_DIRS_OUT;
+		} else if (!strcmp(arg, "both")) {
+			o->load.dirs = TLSFP_DIRS_BOTH;
+		} else {
+			pr_err("--direction: invalid value '%s' (expected in, out or both)",
+			       arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case 'j':
+		o->json = true;
+		break;
+	case 'b':
+		if (o->nr_block_files == MAX_BLOCK_FILES) {
+			pr_err("--block: more than %d files; merge some",
+			       MAX_BLOCK_FILES);
+			return EXIT_USAGE;
+		}
+		o->block_files[o->nr_block_files++] = arg;
+		break;
+	case OPT_DRY_RUN:
+		o->dry_run = true;
+		break;
+	case OPT_SKIP_INVALID:
+		o->skip_invalid = true;
+		break;
+	case OPT_BLOCK_MAX:
+		if (parse_u64("--block-max", arg, 1, 1 << 24, &v))
+			return EXIT_USAGE;
+		o->load.block_max = v;
+		break;
+	case 'c':
+		if (parse_u64("--count", arg, 1, UINT64_MAX,
+			      &o->count))
+			return EXIT_USAGE;
+		break;
+	case 's':
+		o->stats = true;
+		break;
+	case 'v':
+		o->verbose++;
+		break;
+	case 'V':
+		printf("tlsfp %s (libbpf %s)\n", TLSFP_VERSION,
+		       libbpf_version_string());
+		exit(0);
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case OPT_XDP_MODE:
+		if (!strcmp(arg, "auto")) {
+			o->load.xdp_mode = TLSFP_XDP_AUTO;
+		} else if (!strcmp(arg, "native")) {
+			o->load.xdp_mode = TLSFP_XDP_NATIVE;
+		} else if (!strcmp(arg, "generic")) {
+			o->load.xdp_mode = TLSFP_XDP_GENERIC;
+		} else {
+			pr_err("--xdp-mode: invalid mode '%s' (expected auto, native or generic)",
+			       arg);
+			return EXIT_USAGE;
+		}
+		break;
+	case OPT_FORCE:
+		o->load.force = true;
+		break;
+	case OPT_MAX_FLOWS:
+		if (parse_u64("--max-flows", arg, 1, 1 << 24, &v))
+			return EXIT_USAGE;
+		o->load.max_flows = v;
+		break;
+	case OPT_MAX_PARTIAL:
+		if (parse_u64("--max-partial", arg, 1, 1 << 20, &v))
+			return EXIT_USAGE;
+		o->load.max_partial = v;
+		break;
+	case OPT_REASM_TIMEOUT:
+		if (parse_u64("--reasm-timeout", arg, 1, 3600, &v))
+			return EXIT_USAGE;
+		o->load.reasm_timeout_ns = v * 1000000000ULL;
+		break;
+	case OPT_HELLO_MAX:
+		/* The buffers are TLSFP_BUF_SIZE bytes, set at build time. */
+		if (parse_u64("--hello-max", arg, 512, TLSFP_BUF_SIZE,
+			      &v))
+			return EXIT_USAGE;
+		o->load.hello_max = v;
+		break;
+	case OPT_LOOK_LIMIT:
+		if (parse_u64("--look-limit", arg, 1, 1 << 30, &v))
+			return EXIT_USAGE;
+		o->load.look_limit = v;
+		break;
+	case OPT_RINGBUF_SIZE:
+		if (parse_u64("--ringbuf-size", arg, 1, 1024, &v))
+			return EXIT_USAGE;
+		if (v & (v - 1)) {
+			pr_err("--ringbuf-size: invalid value '%s' (expected a power of 2, in MiB)",
+			       arg);
+			return EXIT_USAGE;
+		}
+		o->load.ringbuf_size = v << 20;
+		break;
+	default:
+		fprintf(stderr, "Try 'tlsfp --help' for more information.\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int apply_config_line(void *ctx, int val, char *value)
+{
+	return apply_option(ctx, val, value);
+}
+
+/*
+ * The --config FILE of the command line, or NULL; the last one counts.
+ * getopt_long() takes "--con" and longer prefixes for --config as well,
+ * so they are looked for here too.
+ */
+static const char *find_config(int argc, char **argv)
+{
+	const char *path = NULL, *eq;
+	size_t len;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		eq = strchr(argv[i], '=');
+		len = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
+		if (len < 5 || len > 8 || strncmp(argv[i], "--config", len))
+			continue;
+		if (eq)
+			path = eq + 1;
+		else if (i + 1 < argc)
+			path = argv[++i];
+	}
+	return path;
+}
+
+static void set_defaults(struct options *o)
+{
 	o->load.xdp_mode = TLSFP_XDP_AUTO;
 	o->load.dirs = TLSFP_DIRS_BOTH;
 	o->load.max_flows = DEFAULT_MAX_FLOWS;
@@ -181,130 +393,59 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->load.hello_max = TLSFP_BUF_SIZE;
 	o->load.block_max = DEFAULT_BLOCK_MAX;
 	o->load.ringbuf_size = DEFAULT_RINGBUF_MB << 20;
+	o->metrics_interval = DEFAULT_METRICS_INTERVAL;
+}
 
-	while ((c = getopt_long(argc, argv, "i:d:r:jb:c:svVh", long_opts,
+/* Options that need an interface: they act on a live run. */
+static int check_live_only(const struct options *o)
+{
+	const char *opt = NULL;
+
+	if (o->load.force || o->load.dirs != TLSFP_DIRS_BOTH ||
+	    o->load.xdp_mode != TLSFP_XDP_AUTO)
+		opt = "--force, --direction and --xdp-mode";
+	else if (o->metrics_file)
+		opt = "--metrics";
+	else if (o->user)
+		opt = "--user";
+	else if (o->pin_dir)
+		opt = "--pin";
+	if (!o->read_file || !opt)
+		return 0;
+	pr_err("%s cannot be combined with -r, which reads a capture, not an interface",
+	       opt);
+	return EXIT_USAGE;
+}
+
+/*
+ * Read the options: those of the --config file first, then those of the
+ * command line, so that the command line overrides a value of the file
+ * (-b files add up).
+ */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	const char *config = find_config(argc, argv);
+	int c, err;
+
+	set_defaults(o);
+	if (config) {
+		o->in_config = true;
+		err = tlsfp_config_read(config, long_opts, apply_config_line,
+					o);
+		o->in_config = false;
+		if (err)
+			return err;
+	}
+
+	while ((c = getopt_long(argc, argv, "i:d:r:jb:c:svVhw:Z:", long_opts,
 				NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			o->load.ifname = optarg;
-			break;
-		case 'r':
-			o->read_file = optarg;
-			break;
-		case 'd':
-			if (!strcmp(optarg, "in")) {
-				o->load.dirs = TLSFP_DIRS_IN;
-			} else if (!strcmp(optarg, "out")) {
-				o->load.dirs = TLSFP_DIRS_OUT;
-			} else if (!strcmp(optarg, "both")) {
-				o->load.dirs = TLSFP_DIRS_BOTH;
-			} else {
-				pr_err("--direction: invalid value '%s' (expected in, out or both)",
-				       optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'b':
-			if (o->nr_block_files == MAX_BLOCK_FILES) {
-				pr_err("--block: more than %d files; merge some",
-				       MAX_BLOCK_FILES);
-				return EXIT_USAGE;
-			}
-			o->block_files[o->nr_block_files++] = optarg;
-			break;
-		case OPT_DRY_RUN:
-			o->dry_run = true;
-			break;
-		case OPT_SKIP_INVALID:
-			o->skip_invalid = true;
-			break;
-		case OPT_BLOCK_MAX:
-			if (parse_u64("--block-max", optarg, 1, 1 << 24, &v))
-				return EXIT_USAGE;
-			o->load.block_max = v;
-			break;
-		case 'c':
-			if (parse_u64("--count", optarg, 1, UINT64_MAX,
-				      &o->count))
-				return EXIT_USAGE;
-			break;
-		case 's':
-			o->stats = true;
-			break;
-		case 'v':
-			o->verbose++;
-			break;
-		case 'V':
-			printf("tlsfp %s (libbpf %s)\n", TLSFP_VERSION,
-			       libbpf_version_string());
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case OPT_XDP_MODE:
-			if (!strcmp(optarg, "auto")) {
-				o->load.xdp_mode = TLSFP_XDP_AUTO;
-			} else if (!strcmp(optarg, "native")) {
-				o->load.xdp_mode = TLSFP_XDP_NATIVE;
-			} else if (!strcmp(optarg, "generic")) {
-				o->load.xdp_mode = TLSFP_XDP_GENERIC;
-			} else {
-				pr_err("--xdp-mode: invalid mode '%s' (expected auto, native or generic)",
-				       optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case OPT_FORCE:
-			o->load.force = true;
-			break;
-		case OPT_MAX_FLOWS:
-			if (parse_u64("--max-flows", optarg, 1, 1 << 24, &v))
-				return EXIT_USAGE;
-			o->load.max_flows = v;
-			break;
-		case OPT_MAX_PARTIAL:
-			if (parse_u64("--max-partial", optarg, 1, 1 << 20, &v))
-				return EXIT_USAGE;
-			o->load.max_partial = v;
-			break;
-		case OPT_REASM_TIMEOUT:
-			if (parse_u64("--reasm-timeout", optarg, 1, 3600, &v))
-				return EXIT_USAGE;
-			o->load.reasm_timeout_ns = v * 1000000000ULL;
-			break;
-		case OPT_HELLO_MAX:
-			/* The buffers are TLSFP_BUF_SIZE bytes, set at build time. */
-			if (parse_u64("--hello-max", optarg, 512, TLSFP_BUF_SIZE,
-				      &v))
-				return EXIT_USAGE;
-			o->load.hello_max = v;
-			break;
-		case OPT_LOOK_LIMIT:
-			if (parse_u64("--look-limit", optarg, 1, 1 << 30, &v))
-				return EXIT_USAGE;
-			o->load.look_limit = v;
-			break;
-		case OPT_RINGBUF_SIZE:
-			if (parse_u64("--ringbuf-size", optarg, 1, 1024, &v))
-				return EXIT_USAGE;
-			if (v & (v - 1)) {
-				pr_err("--ringbuf-size: invalid value '%s' (expected a power of 2, in MiB)",
-				       optarg);
-				return EXIT_USAGE;
-			}
-			o->load.ringbuf_size = v << 20;
-			break;
-		default:
-			fprintf(stderr, "Try 'tlsfp --help' for more information.\n");
-			return EXIT_USAGE;
-		}
+		err = apply_option(o, c, optarg);
+		if (err)
+			return err;
 	}
 
 	if (optind < argc) {
-		if (o->load.ifname) {
+		if (o->ifname_from_cli) {
 			pr_err("interface given twice: '%s' and '%s'",
 			       o->load.ifname, argv[optind]);
 			return EXIT_USAGE;
@@ -315,11 +456,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		pr_err("unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (o->read_file && (o->load.force || o->load.dirs != TLSFP_DIRS_BOTH ||
-			     o->load.xdp_mode != TLSFP_XDP_AUTO)) {
-		pr_err("-r reads a capture through the XDP program: --force, --direction and --xdp-mode apply to an interface only");
+	if (check_live_only(o))
 		return EXIT_USAGE;
-	}
 	if ((o->dry_run || o->skip_invalid) && !o->nr_block_files) {
 		pr_err("%s needs a blocklist (-b FILE)",
 		       o->dry_run ? "--dry-run" : "--skip-invalid");
@@ -446,24 +584,69 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int run_live(struct tlsfp_session *s)
+/* The parts of a live run that outlive the setup in main(). */
+struct live {
+	const struct options *o;
+	struct tlsfp_session *s;
+	/* NULL without --metrics. */
+	struct tlsfp_metrics *metrics;
+};
+
+/* Write the metrics file now.  Returns 0 or -errno. */
+static int write_metrics(struct live *lv)
 {
+	struct tlsfp_counters c;
+	int err;
+
+	err = tlsfp_counters_read(bpf_map__fd(lv->s->skel->maps.counters), &c);
+	if (err) {
+		pr_err("--metrics: read counters: %s", strerror(-err));
+		return err;
+	}
+	return tlsfp_metrics_write(lv->metrics, &c, lv->s);
+}
+
+/* SIGHUP: open the -w file again and read the blocklists again. */
+static void reload(struct live *lv)
+{
+	const struct options *o = lv->o;
+	int err;
+
+	if (o->write_file) {
+		err = tlsfp_output_reopen(&lv->s->out, o->write_file);
+		if (err)
+			pr_err("reopen %s failed: %s (lines still go to the file opened before)",
+			       o->write_file, strerror(-err));
+	}
+	if (lv->s->blocker)
+		tlsfp_blocker_reload(lv->s->blocker);
+	else if (!o->write_file)
+		pr_warn("SIGHUP ignored: no blocklist (-b) to reload and no -w file to reopen");
+}
+
+static int run_live(struct live *lv)
+{
+	struct tlsfp_session *s = lv->s;
+	uint64_t now;
 	int err = 0;
-	__u64 now;
 
 	while (!exiting && !s->stop) {
+		/* Flushed first, so that a reopen falls between whole lines. */
+		if (tlsfp_output_flush(&s->out))
+			s->stop = true;
 		if (reload_requested) {
 			reload_requested = 0;
-			if (s->blocker)
-				tlsfp_blocker_reload(s->blocker);
-			else
-				pr_warn("SIGHUP ignored: no blocklist (-b) to reload");
+			reload(lv);
 		}
 		/* bpf_ktime_get_ns() is CLOCK_MONOTONIC too. */
 		now = monotonic_ns();
 		/* The datapath drops only while this is recent. */
 		tlsfp_loader_heartbeat(s->skel, now);
 		tlsfp_session_tick(s, now);
+		if (lv->metrics && now >= lv->metrics->next_ns) {
+			write_metrics(lv);
+			lv->metrics->next_ns = now + lv->metrics->interval_ns;
+		}
 		/*
 		 * The datapath wakes the loader only for a backlog, so lone
 		 * events wait for this timeout: at most 100 ms.
@@ -509,12 +692,114 @@ static int run_replay(const struct options *o, struct tlsfp_session *s,
 	return err ? err : s->err;
 }
 
+/*
+ * Load with SIGINT, SIGTERM and SIGHUP blocked: the verifier stops with
+ * EAGAIN when a signal is pending, and libbpf retries only a few times, so
+ * repeated reloads during a start would fail it.  The signals are handled
+ * after the load.
+ */
+static int load_quietly(struct tlsfp_loader *l,
+			const struct tlsfp_loader_opts *o)
+{
+	sigset_t block, old;
+	int err;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	err = tlsfp_loader_load(l, o);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
+/* Resources of the service options, set up around the load. */
+struct service {
+	struct tlsfp_user user;
+	/* The -w file, or NULL for standard output. */
+	FILE *out;
+	struct tlsfp_pin pin;
+	struct tlsfp_metrics metrics;
+	bool has_metrics;
+};
+
+/*
+ * Check the values of -Z, -w and --pin before anything is loaded, so that
+ * a bad one fails the start with nothing attached.
+ */
+static int check_service(const struct options *o, struct service *sv)
+{
+	if (o->user && tlsfp_user_lookup(o->user, &sv->user))
+		return -ENOENT;
+	if (o->pin_dir && tlsfp_pin_check_dir(o->pin_dir))
+		return -EINVAL;
+	if (o->write_file) {
+		sv->out = tlsfp_output_open(o->write_file);
+		if (!sv->out) {
+			pr_err("--write %s: %s (check the path and that its directory exists)",
+			       o->write_file, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/*
+ * After the attach: give up root for -Z, then write the metrics file once,
+ * as the user that will write it from now on, so that a directory it
+ * cannot write fails the start.
+ */
+static int start_service(const struct options *o, struct service *sv,
+			 struct live *lv)
+{
+	int err;
+
+	if (o->user) {
+		err = tlsfp_pin_chown(&sv->pin, sv->user.uid, sv->user.gid);
+		if (!err)
+			err = tlsfp_drop_privileges(&sv->user);
+		if (err)
+			return err;
+	}
+	if (o->metrics_file) {
+		err = tlsfp_metrics_init(&sv->metrics, o->metrics_file,
+					 o->load.ifname, o->metrics_interval);
+		if (err)
+			return err;
+		sv->has_metrics = true;
+		lv->metrics = &sv->metrics;
+		err = write_metrics(lv);
+		if (err)
+			return err;
+		sv->metrics.next_ns = monotonic_ns() +
+				      sv->metrics.interval_ns;
+	}
+	return 0;
+}
+
+static void stop_service(struct service *sv, struct live *lv)
+{
+	/* A SIGHUP may have replaced the -w stream that sv->out opened. */
+	FILE *out = lv->s->out.f ? lv->s->out.f : sv->out;
+
+	if (sv->has_metrics && lv->s->skel)
+		write_metrics(lv);
+	tlsfp_metrics_free(&sv->metrics);
+	tlsfp_pin_remove(&sv->pin);
+	if (sv->out && fclose(out))
+		pr_err("close %s: %s", lv->o->write_file, strerror(errno));
+	sv->out = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct tlsfp_blocker blocker = {};
 	struct tlsfp_session s = {};
 	struct tlsfp_loader l = {};
+	struct service sv = {};
 	struct options o = {};
+	struct live lv = { .o = &o, .s = &s };
 	int err;
 
 	err = parse_args(argc, argv, &o);
@@ -524,6 +809,17 @@ int main(int argc, char **argv)
 	tlsfp_log_setup_libbpf();
 	/* Writes to a closed pipe return EPIPE and end the run cleanly. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Set before the load, which takes seconds: a SIGHUP from "systemctl
+	 * reload" then would otherwise end the run, and systemd counts an
+	 * exit by SIGHUP as clean, so Restart=on-failure would not start
+	 * tlsfp again.  A signal that comes early is acted on once the main
+	 * loop starts.  No SA_RESTART: a read of a capture from a pipe must
+	 * return.
+	 */
+	set_handler(SIGINT, on_signal);
+	set_handler(SIGTERM, on_signal);
+	set_handler(SIGHUP, on_sighup);
 
 	if (o.nr_block_files) {
 		blocker.files = o.block_files;
@@ -538,8 +834,10 @@ int main(int argc, char **argv)
 	}
 	if (tlsfp_check_env())
 		return 1;
+	if (check_service(&o, &sv))
+		goto fail;
 	o.load.replay = !!o.read_file;
-	if (tlsfp_loader_load(&l, &o.load))
+	if (load_quietly(&l, &o.load))
 		goto fail;
 	if (o.nr_block_files) {
 		blocker.skel = l.skel;
@@ -548,8 +846,11 @@ int main(int argc, char **argv)
 		s.blocker = &blocker;
 	}
 	s.skel = l.skel;
+	if (o.pin_dir && tlsfp_pin_maps(&sv.pin, l.skel, o.pin_dir))
+		goto fail;
 
-	tlsfp_output_init(&s.out, stdout, o.json, o.verbose, !!o.read_file);
+	tlsfp_output_init(&s.out, sv.out ? sv.out : stdout, o.json, o.verbose,
+			  !!o.read_file);
 	s.out.blocking = o.nr_block_files > 0;
 	s.limit = o.count;
 	s.partials_fd = bpf_map__fd(l.skel->maps.partials);
@@ -564,35 +865,35 @@ int main(int argc, char **argv)
 	if (tlsfp_session_open(&s, bpf_map__fd(l.skel->maps.events)))
 		goto fail;
 
-	/* No SA_RESTART: a read of a capture from a pipe must return. */
-	set_handler(SIGINT, on_signal);
-	set_handler(SIGTERM, on_signal);
-	set_handler(SIGHUP, on_sighup);
 	s.interrupted = &exiting;
 	if (o.read_file) {
 		err = run_replay(&o, &s, l.skel);
 		/* An unreadable capture: nothing was run, no summary. */
 		if (err == -EINVAL)
 			goto fail;
-	} else {
+	} else if (!exiting) {
 		err = tlsfp_loader_attach(&l, &o.load);
 		if (err)
 			goto fail;
+		if (start_service(&o, &sv, &lv))
+			goto fail;
 		pr_info("%s: fingerprinting TLS clients; Ctrl-C to stop",
 			l.ifname);
-		err = run_live(&s);
+		err = run_live(&lv);
 	}
 
 	/* Held hellos whose ServerHello did not come. */
 	tlsfp_session_flush(&s, UINT64_MAX);
 	tlsfp_output_flush(&s.out);
 	print_summary(&o, l.skel, &s);
+	stop_service(&sv, &lv);
 	tlsfp_session_close(&s);
 	tlsfp_loader_close(&l);
 	tlsfp_blocker_free(&blocker);
 	return err ? 1 : 0;
 
 fail:
+	stop_service(&sv, &lv);
 	tlsfp_session_close(&s);
 	tlsfp_loader_close(&l);
 	tlsfp_blocker_free(&blocker);

@@ -449,3 +449,34 @@ int tlsfp_output_flush(const struct tlsfp_output *o)
 		return errno ? -errno : -EIO;
 	return 0;
 }
+
+/*
+ * Open the -w file for appending.  Lines are written whole between two
+ * flushes of the loop, so another process may append to the same file.
+ */
+FILE *tlsfp_output_open(const char *path)
+{
+	return fopen(path, "ae");
+}
+
+/*
+ * SIGHUP with -w: flush what the old file is owed, then switch to a file
+ * opened again at path (a new one after logrotate renamed the old).  The
+ * stream contains only whole lines here, so no line is split or
+ * written twice.  If path cannot be opened, the old file stays in use.
+ */
+int tlsfp_output_reopen(struct tlsfp_output *o, const char *path)
+{
+	int err = tlsfp_output_flush(o);
+	FILE *f;
+
+	if (err)
+		return err;
+	f = tlsfp_output_open(path);
+	if (!f)
+		return -errno;
+	if (fclose(o->f))
+		err = errno ? -errno : -EIO;
+	o->f = f;
+	return err;
+}

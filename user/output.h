@@ -57,6 +57,8 @@ void tlsfp_output_init(struct tlsfp_output *o, FILE *f, bool json,
 int tlsfp_output_report(const struct tlsfp_output *o,
 			const struct tlsfp_report *r);
 int tlsfp_output_flush(const struct tlsfp_output *o);
+FILE *tlsfp_output_open(const char *path);
+int tlsfp_output_reopen(struct tlsfp_output *o, const char *path);
 void tlsfp_format_addr(const struct tlsfp_flow_key *k, bool src, char *buf,
 		       size_t size);
 const char *tlsfp_version_name(uint16_t v, char *buf, size_t size);

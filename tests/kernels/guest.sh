@@ -361,6 +361,59 @@ run_kill() {
     echo "# time kill $(elapsed "$start") s"
 }
 
+no_permission_error() {
+    ! grep -qi 'not permitted' "$work/err"
+}
+
+# -Z 65534: after the switch tlsfp keeps only CAP_NET_ADMIN.  The
+# blocklist reload (map updates) and the counters at exit go through bpf()
+# without CAP_BPF, and before 6.6 the clsact filter's removal needs
+# CAP_NET_ADMIN; all must work as that uid.  The initramfs has no passwd
+# entries: tlsfp takes the numeric uid as it is.
+run_user() {
+    start=$(now)
+    egress=$(expected_egress)
+    in_ja3=$(expected_ja3 curl13-whole)
+    split_ja3=$(expected_ja3 big-2seg)
+    echo "00000000000000000000000000000001" >"$work/blocklist"
+    chmod 755 "$work"
+    chmod 644 "$work/blocklist"
+    if ! start_tlsfp auto -d both -b "$work/blocklist" -Z 65534; then
+        not_ok "user: tlsfp attaches" "no start message"
+        show_log "$work/err"
+        stop_tlsfp
+        return
+    fi
+    ok "user: tlsfp attaches"
+    echo "# kernel.unprivileged_bpf_disabled $(cat /proc/sys/kernel/unprivileged_bpf_disabled)"
+    check "user: runs as uid 65534" "$(grep Uid "/proc/$tlsfp_pid/status")" \
+        grep -q "^Uid:.65534.65534.65534.65534" "/proc/$tlsfp_pid/status"
+    check "user: replay of a ClientHello in" "$(cat "$work/replay")" \
+        replay "$ns_client" "$dev_client" curl13-whole
+    echo "$split_ja3" >>"$work/blocklist"
+    kill -HUP "$tlsfp_pid"
+    check "user: reload as uid 65534" "$(tail -n 3 "$work/err")" \
+        wait_for_line "$work/err" 'reload: 2 JA3 and 0 JA4 entries now active' \
+        5 "$tlsfp_pid"
+    check "user: replay of a split ClientHello in" "$(cat "$work/replay")" \
+        replay "$ns_client" "$dev_client" big-2seg
+    sleep 1
+    check "user: exit status after SIGINT" "$(tail -n 3 "$work/err")" \
+        stop_tlsfp
+    check "user: JA3 before the reload allowed" "$(cat "$work/out")" \
+        has_event in "$in_ja3" action=allowed
+    check "user: JA3 of the reloaded list blocked" "$(cat "$work/out")" \
+        has_event in "$split_ja3" action=blocked
+    check "user: no permission error" "$(grep -i 'not permitted' "$work/err")" \
+        no_permission_error
+    check "user: XDP program detached" \
+        "$(ip -n "$ns_server" link show "$dev_server")" xdp_gone
+    check "user: $egress egress removed" \
+        "$(ip netns exec "$ns_server" tc filter show dev "$dev_server" egress)" \
+        egress_filter_gone
+    echo "# time user $(elapsed "$start") s"
+}
+
 if [ ! -x "$tlsfp" ]; then
     not_ok "tlsfp found" "$tlsfp is missing or not executable"
     exit 1
@@ -380,4 +433,5 @@ fi
 for mode in native generic; do
     run_live "$mode"
 done
+run_user
 run_kill
