@@ -28,7 +28,7 @@ run_suite() {
 	rc=$?
 	# Per-suite totals would read as the final result; keep them as notes.
 	sed -E 's/^([0-9]+ passed, [0-9]+ failed.*)$/# \1/' "$log" |
-		sed "s|^\(not ok\|ok\|skip\) - |\1 - $name: |"
+		sed "s#^\(not ok\|ok\|skip\) - #\1 - $name: #"
 	npass=$(grep -c '^ok - ' "$log")
 	nfail=$(grep -c '^not ok - ' "$log")
 	nskip=$(grep -c '^skip - ' "$log")
