@@ -624,6 +624,28 @@ static void reload(struct live *lv)
 		pr_warn("SIGHUP ignored: no blocklist (-b) to reload and no -w file to reopen");
 }
 
+/*
+ * Flush the result lines; returns true when the run must stop.  A closed
+ * pipe (EPIPE, as after "| head") ends it cleanly.  Any other write error,
+ * such as a full file system under -w, ends it with an error, so that a
+ * service manager restarts tlsfp.
+ */
+static bool output_failed(struct live *lv)
+{
+	const char *name = lv->o->write_file ? lv->o->write_file :
+					       "standard output";
+	int err = tlsfp_output_flush(&lv->s->out);
+
+	if (!err)
+		return false;
+	if (err != -EPIPE) {
+		pr_err("write to %s failed: %s; stopping (free space or fix the output, then start tlsfp again)",
+		       name, strerror(-err));
+		lv->s->err = err;
+	}
+	return true;
+}
+
 static int run_live(struct live *lv)
 {
 	struct tlsfp_session *s = lv->s;
@@ -632,7 +654,7 @@ static int run_live(struct live *lv)
 
 	while (!exiting && !s->stop) {
 		/* Flushed first, so that a reopen falls between whole lines. */
-		if (tlsfp_output_flush(&s->out))
+		if (output_failed(lv))
 			s->stop = true;
 		if (reload_requested) {
 			reload_requested = 0;
@@ -667,7 +689,7 @@ static int run_live(struct live *lv)
 			return err;
 		}
 		err = 0;
-		if (tlsfp_output_flush(&s->out))
+		if (output_failed(lv))
 			s->stop = true;
 	}
 	/* Events queued before the stop. */

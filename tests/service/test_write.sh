@@ -22,6 +22,9 @@ SUMMARY_PRINTED=0
 
 on_exit() {
     local status=$?
+    if mountpoint -q "$TB_DIR/full" 2>/dev/null; then
+        umount "$TB_DIR/full"
+    fi
     testbed_down
     if ((SUMMARY_PRINTED == 0)); then
         report_not_ok "test script" "stopped early with exit status $status"
@@ -121,6 +124,39 @@ if testbed_stop "$pid" INT 10; then
     report_equal "exit after SIGHUP during start" 0 "$TB_EXIT_STATUS"
 else
     report_not_ok "exit after SIGHUP during start" "did not exit within 10 s"
+fi
+
+# A -w file whose file system fills up: tlsfp stops with exit status 1
+# and names the file, so that a service manager restarts it.
+full=$TB_DIR/full
+mkdir -p "$full"
+if mount -t tmpfs -o size=64k tmpfs "$full"; then
+    head -c 60000 /dev/zero >"$full/fill" 2>/dev/null
+    if testbed_start_tlsfp "$TLSFP" /dev/null "$TB_DIR/full.err" \
+        --json -w "$full/tls.json"; then
+        for ((i = 0; i < 60; i++)); do
+            kill -0 "$TB_TLSFP_PID" 2>/dev/null || break
+            testbed_curl "$TB_ADDR4_SERVER" 443 >>"$TB_DIR/client.log" 2>&1 ||
+                true
+        done
+        if testbed_stop "$TB_TLSFP_PID" INT 10; then
+            report_equal "full file system exit status" 1 "$TB_EXIT_STATUS"
+        else
+            report_not_ok "full file system exit status" "did not exit within 10 s"
+        fi
+        if grep -qF "write to $full/tls.json failed: No space left on device" \
+            "$TB_DIR/full.err"; then
+            report_ok "full file system message"
+        else
+            report_not_ok "full file system message" "$(cat "$TB_DIR/full.err")"
+        fi
+    else
+        report_not_ok "tlsfp starts with -w on a small file system" \
+            "$(cat "$TB_DIR/full.err")"
+    fi
+    umount "$full"
+else
+    report_not_ok "small file system mounted" "mount -t tmpfs failed"
 fi
 
 # A -w file that cannot be opened: exit 1 before anything is loaded.
