@@ -207,8 +207,27 @@ start_tlsfp() {
         "$attach_wait_seconds" "$tlsfp_pid"
 }
 
+# start_checked NAME MODE ARGS...: start_tlsfp, reported as the check
+# NAME.  On failure, shows tlsfp's messages and stops it.
+start_checked() {
+    name=$1
+    shift
+    if start_tlsfp "$@"; then
+        ok "$name"
+        return 0
+    fi
+    not_ok "$name" "no start message"
+    show_log "$work/err"
+    # sh starts background commands with SIGINT ignored, and tlsfp may not
+    # have installed its handler yet: SIGTERM ends it either way.
+    stop_tlsfp TERM
+    return 1
+}
+
+# stop_tlsfp [SIGNAL]: stop tlsfp (default SIGINT) and return its exit
+# status.
 stop_tlsfp() {
-    kill -INT "$tlsfp_pid"
+    kill -"${1:-INT}" "$tlsfp_pid"
     wait "$tlsfp_pid"
     status=$?
     tlsfp_pid=
@@ -266,13 +285,8 @@ run_live() {
     echo "$split_ja3" >"$work/blocklist"
 
     start=$(now)
-    if ! start_tlsfp "$mode" -d both -b "$work/blocklist"; then
-        not_ok "$mode: programs verified and attached" "no start message"
-        show_log "$work/err"
-        stop_tlsfp
-        return
-    fi
-    ok "$mode: programs verified and attached"
+    start_checked "$mode: programs verified and attached" "$mode" -d both \
+        -b "$work/blocklist" || return
     echo "# time $mode attach $(elapsed "$start") s"
     check "$mode: XDP program attached in $mode mode" \
         "$(ip -n "$ns_server" link show "$dev_server")" xdp_attached "$mode"
@@ -316,13 +330,7 @@ run_kill() {
     start=$(now)
     out_ja3=$(expected_ja3 curl12-whole)
     echo "$out_ja3" >"$work/blocklist"
-    if ! start_tlsfp auto -d out -b "$work/blocklist"; then
-        not_ok "kill: tlsfp attaches" "no start message"
-        show_log "$work/err"
-        stop_tlsfp
-        return
-    fi
-    ok "kill: tlsfp attaches"
+    start_checked "kill: tlsfp attaches" auto -d out -b "$work/blocklist" || return
     replay "$ns_server" "$dev_server" curl12-whole
     if ! check "kill: blocked hello dropped while tlsfp runs" \
         "$(cat "$work/replay")" grep -q '^sent 4 refused 1$' "$work/replay"; then
@@ -378,13 +386,8 @@ run_user() {
     echo "00000000000000000000000000000001" >"$work/blocklist"
     chmod 755 "$work"
     chmod 644 "$work/blocklist"
-    if ! start_tlsfp auto -d both -b "$work/blocklist" -Z 65534; then
-        not_ok "user: tlsfp attaches" "no start message"
-        show_log "$work/err"
-        stop_tlsfp
-        return
-    fi
-    ok "user: tlsfp attaches"
+    start_checked "user: tlsfp attaches" auto -d both -b "$work/blocklist" \
+        -Z 65534 || return
     echo "# kernel.unprivileged_bpf_disabled $(cat /proc/sys/kernel/unprivileged_bpf_disabled)"
     check "user: runs as uid 65534" "$(grep Uid "/proc/$tlsfp_pid/status")" \
         grep -q "^Uid:.65534.65534.65534.65534" "/proc/$tlsfp_pid/status"
