@@ -231,10 +231,10 @@ static __always_inline __u64 ringbuf_flags(void)
  * bytes.  Returns -1 unless 1 <= len <= max.  The XDP and TC helpers both
  * handle data outside the linear area (XDP fragments, skb pages).
  *
- * The bound is checked on len - 1, and len is then rebuilt from it: the
- * verifier of Linux 6.1 keeps a minimum of 0 after a "len != 0" test,
- * which is what clang makes of "len < 1", and then rejects the helper
- * call as a possible zero-size access.  The barrier keeps clang from
+ * The bound is checked on len - 1, and len is then rebuilt from it.
+ * clang turns "len < 1" into a "len != 0" test, after which the verifier
+ * of Linux 6.1 keeps a minimum of 0, so it rejects the helper call as a
+ * possible zero-size access.  The barrier keeps clang from
  * replacing the rebuilt len with the original register.
  *
  * xdp is a constant at every call, passed down from the entry point as an

@@ -16,8 +16,8 @@ enum tlsfp_log_level {
 /* Messages up to this level are printed; -v raises it by one. */
 extern int tlsfp_log_level;
 /*
- * Where the message comes from, such as "FILE:LINE" of a configuration
- * line; printed after the "tlsfp: " prefix when not NULL.
+ * Source of the message, such as "FILE:LINE" of a configuration line.
+ * When not NULL, it is printed after the "tlsfp: " prefix.
  */
 extern const char *tlsfp_log_context;
 
